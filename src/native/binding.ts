@@ -1,0 +1,173 @@
+/**
+ * The exact surface of the C++ addon (native/src/*.cc, built to build/Release/tortie_native.node).
+ * Everything is synchronous and runs on the calling thread, so a setns() done with
+ * `netnsSet` applies to every later call on the same thread (netlink sockets included).
+ *
+ * Failures throw an Error with { op, errno, code, log? }: `op` is the libbpf or syscall name,
+ * `errno` a positive errno, `code` its name ('EEXIST'), `log` the verifier/libbpf log lines for
+ * loads. src/native/errors.ts turns those into typed errors; nothing else reads raw native errors.
+ */
+
+/** Opaque handle to a libbpf `struct bpf_object` (a napi External). */
+export type ObjectHandle = { readonly __brand: 'bpf_object' };
+
+export interface ObjectMapInfo {
+  name: string;
+  type: number; // enum bpf_map_type
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  /** libbpf internal map (.rodata, .data, .bss, .kconfig) */
+  internal: boolean;
+}
+
+export interface ObjectProgInfo {
+  name: string;
+  section: string;
+  type: number; // enum bpf_prog_type
+}
+
+export interface KernelMapInfo {
+  id: number;
+  name: string;
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+}
+
+export interface KernelProgInfo {
+  id: number;
+  name: string;
+  type: number;
+  tag: string; // 16 hex chars
+}
+
+export interface KernelLinkInfo {
+  id: number;
+  type: number; // enum bpf_link_type; 11 = TCX
+  progId: number;
+  /** tcx links: the device (0 once the device is gone) and attach type (46/47) */
+  ifindex: number;
+  attachType: number;
+}
+
+export interface BatchLookupResult {
+  count: number;
+  /** opaque cursor for the next call, null when the map was exhausted */
+  next: Uint8Array | null;
+}
+
+export interface TestRunInput {
+  data: Uint8Array;
+  /** capacity for the output packet (>= data.length; leave headroom for encapsulation) */
+  dataOutSize: number;
+  /** struct __sk_buff bytes (e.g. ifindex, mark); omitted = no ctx */
+  ctx?: Uint8Array;
+  repeat?: number;
+}
+
+export interface TestRunOutput {
+  retval: number;
+  data: Uint8Array;
+  ctx: Uint8Array | null;
+  /** average ns per repetition, as the kernel reports it */
+  durationNs: number;
+}
+
+export interface BtfMember {
+  name: string;
+  bitOffset: number;
+  /** byte size of the member's resolved type (arrays: whole array) */
+  size: number;
+}
+
+export interface BtfStruct {
+  name: string;
+  size: number;
+  members: BtfMember[];
+}
+
+export interface NativeBinding {
+  // ---- objects (libbpf bpf_object__*) -------------------------------------------
+  objectOpen(path: string): ObjectHandle;
+  objectMaps(obj: ObjectHandle): ObjectMapInfo[];
+  objectPrograms(obj: ObjectHandle): ObjectProgInfo[];
+  /** Sets the initial value of the object's .rodata map; length must equal its value size. Before load only. */
+  objectSetRodata(obj: ObjectHandle, data: Uint8Array): void;
+  /** bpf_map__reuse_fd: the object uses this existing map instead of creating one. Before load only. */
+  objectReuseMap(obj: ObjectHandle, mapName: string, fd: number): void;
+  /** Loads all programs and creates maps. Throws with `log` (libbpf output incl. verifier log) on failure. */
+  objectLoad(obj: ObjectHandle): void;
+  /** A dup()ed fd of a loaded map or program: the caller owns it and must close it. */
+  objectMapFd(obj: ObjectHandle, mapName: string): number;
+  objectProgramFd(obj: ObjectHandle, progName: string): number;
+  /** bpf_object__close. Idempotent. Fds returned above stay valid. */
+  objectClose(obj: ObjectHandle): void;
+
+  // ---- fds and the bpf filesystem ---------------------------------------------
+  close(fd: number): void;
+  objPin(fd: number, path: string): void;
+  /** bpf_obj_get; throws ENOENT when nothing is pinned there. */
+  objGet(path: string): number;
+  mapInfo(fd: number): KernelMapInfo;
+  progInfo(fd: number): KernelProgInfo;
+  linkInfo(fd: number): KernelLinkInfo;
+  progFdById(id: number): number;
+  /** libbpf_num_possible_cpus() */
+  possibleCpus(): number;
+
+  // ---- maps (key/value bytes exactly as the kernel sees them) -----------------
+  /** Fills `value` (per-CPU maps: roundUp(valueSize, 8) * possibleCpus bytes). false on ENOENT. */
+  mapLookup(fd: number, key: Uint8Array, value: Uint8Array): boolean;
+  /** flags: 0 BPF_ANY, 1 BPF_NOEXIST, 2 BPF_EXIST */
+  mapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags: number): void;
+  /** false on ENOENT */
+  mapDelete(fd: number, key: Uint8Array): boolean;
+  /** Key after `key` (null = first). Returns null at the end. */
+  mapNextKey(fd: number, key: Uint8Array | null, keySize: number): Uint8Array | null;
+  /**
+   * bpf_map_lookup_batch: fills `keys`/`values` (capacity `count` elements) starting at cursor `from`
+   * (null = start). ENOENT at the end is not an error: `next` becomes null.
+   */
+  mapLookupBatch(fd: number, from: Uint8Array | null, keys: Uint8Array, values: Uint8Array, count: number): BatchLookupResult;
+  /** bpf_map_update_batch over `count` packed keys/values; returns how many were written. */
+  mapUpdateBatch(fd: number, keys: Uint8Array, values: Uint8Array, count: number, elemFlags: number): number;
+  /** bpf_map_delete_batch over `count` packed keys; returns how many were deleted. */
+  mapDeleteBatch(fd: number, keys: Uint8Array, count: number): number;
+
+  // ---- attach -----------------------------------------------------------------
+  /** bpf_link_create(prog, ifindex, BPF_TCX_INGRESS=46 | BPF_TCX_EGRESS=47); returns the link fd. */
+  tcxAttach(progFd: number, ifindex: number, attachType: number): number;
+  /** bpf_link_update: atomically swaps the link's program. */
+  linkUpdate(linkFd: number, progFd: number): void;
+  /** bpf_link_detach */
+  linkDetach(linkFd: number): void;
+  /** clsact qdisc (created if missing) + cls_bpf direct-action filter at handle/priority. replace => BPF_TC_F_REPLACE. */
+  tcAttach(ifindex: number, ingress: boolean, progFd: number, handle: number, priority: number, replace: boolean): void;
+  /** Removes the filter at handle/priority. false if there was none (ENOENT). */
+  tcDetach(ifindex: number, ingress: boolean, handle: number, priority: number): boolean;
+  /** Program id of the filter at handle/priority, or 0 if none. */
+  tcQuery(ifindex: number, ingress: boolean, handle: number, priority: number): number;
+  /** bpf_prog_query on ifindex for an attach type (tcx 46/47): program ids in order. */
+  progQuery(ifindex: number, attachType: number): number[];
+
+  // ---- test run ---------------------------------------------------------------
+  progTestRun(progFd: number, input: TestRunInput): TestRunOutput;
+
+  // ---- namespaces and interfaces (for the calling thread) ---------------------
+  /** open(path, O_RDONLY|O_CLOEXEC), e.g. /run/netns/x or /proc/thread-self/ns/net */
+  netnsOpen(path: string): number;
+  /** setns(fd, CLONE_NEWNET) for the calling thread */
+  netnsSet(fd: number): void;
+  /** if_nametoindex in the thread's current netns; 0 when there is no such interface */
+  ifNameToIndex(name: string): number;
+  /** if_indextoname; '' when none */
+  ifIndexToName(ifindex: number): string;
+
+  // ---- BTF ----------------------------------------------------------------------
+  /** Struct layout from an ELF object's BTF (btf__parse); null when the struct is absent. */
+  btfStruct(objPath: string, structName: string): BtfStruct | null;
+}
