@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Traffic leaving a pod (tc ingress of its cali interface). */
+#ifndef TORTIE_FROM_WEP_H
+#define TORTIE_FROM_WEP_H
+
+#include "arp.h"
+#include "counters.h"
+#include "endpoints.h"
+#include "ipv4.h"
+
+/* Deliver to a pod on this node: the frame goes straight into its eth0. */
+TT_INLINE struct tt_verdict tt_deliver_local(struct ethhdr *eth, struct iphdr *ip, struct tt_ep_value *dst)
+{
+	/* Let the kernel forward it, so it sends the ICMP time exceeded. */
+	if (ip->ttl <= 1)
+		return tt_pass(TT_R_PASSED_TTL);
+	/* No MAC known yet: the kernel's /32 route and neighbour resolution deliver it. */
+	if (dst->flags & TT_EP_F_LEARN_MAC)
+		return tt_pass(TT_R_PASSED);
+	tt_ipv4_dec_ttl(ip);
+	/* redirect_peer skips eth_type_trans: a stale destination MAC would not be caught, so always write it. */
+	__builtin_memcpy(eth->h_dest, dst->mac, ETH_ALEN);
+	tt_set_host_mac(eth->h_source);
+	return (struct tt_verdict){ .action = tt_redirect_peer(dst->ifindex, 0), .reason = TT_R_FWD_LOCAL };
+}
+
+TT_INLINE struct tt_verdict tt_wep_ipv4(struct __sk_buff *skb)
+{
+	struct tt_ep_value *src, *dst;
+	struct ethhdr *eth;
+	struct iphdr *ip = tt_ipv4_header(skb);
+
+	if (!ip)
+		return tt_drop(TT_R_DROP_MALFORMED);
+	eth = TT_DATA(skb);
+	if ((void *)(eth + 1) > TT_DATA_END(skb))
+		return tt_drop(TT_R_DROP_MALFORMED);
+
+	src = tt_ep_owned_by(ip->saddr, skb->ifindex);
+	if (!src)
+		return tt_drop(TT_R_DROP_SPOOF_IP);
+	if (src->flags & TT_EP_F_LEARN_MAC) {
+		__builtin_memcpy(src->mac, eth->h_source, ETH_ALEN);
+		src->flags &= ~TT_EP_F_LEARN_MAC;
+	}
+
+	dst = tt_ep_lookup(ip->daddr);
+	if (dst)
+		return tt_deliver_local(eth, ip, dst);
+	return tt_pass(TT_R_PASSED);
+}
+
+TT_INLINE int tt_from_wep_main(struct __sk_buff *skb)
+{
+	struct tt_verdict v;
+	struct ethhdr *eth;
+
+	if (!tt_linear(skb, ETH_HLEN)) {
+		v = tt_drop(TT_R_DROP_MALFORMED);
+		goto out;
+	}
+	eth = TT_DATA(skb);
+	if ((void *)(eth + 1) > TT_DATA_END(skb)) {
+		v = tt_drop(TT_R_DROP_MALFORMED);
+		goto out;
+	}
+	switch (eth->h_proto) {
+	case bpf_htons(ETH_P_IP):
+		v = tt_wep_ipv4(skb);
+		break;
+	case bpf_htons(ETH_P_ARP):
+		v = tt_wep_arp(skb);
+		break;
+	default:
+		v = tt_pass(TT_R_PASSED_NON_IP);
+	}
+out:
+	tt_count(v.reason);
+	return v.action;
+}
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Map definitions shared by all programs of the object. Pinned by the TS loader (not by libbpf),
+ * under <pin dir>/<name>_v<layout version>; see src/dataplane/maps/. */
+#ifndef TORTIE_MAPS_H
+#define TORTIE_MAPS_H
+
+#include "tt.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tt_ep_key);
+	__type(value, struct tt_ep_value);
+} tt_endpoints SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* ifindex */
+	__type(value, struct tt_ifstate);
+} tt_ifstate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TT_R_MAX);
+	__type(key, __u32); /* enum tt_reason */
+	__type(value, __u64);
+} tt_counters SEC(".maps");
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef TORTIE_PARSE_H
+#define TORTIE_PARSE_H
+
+#include "tt.h"
+
+#define TT_DATA(skb) ((void *)(long)(skb)->data)
+#define TT_DATA_END(skb) ((void *)(long)(skb)->data_end)
+
+/* Makes the first `len` bytes directly readable (pulling non-linear data if needed);
+ * false when the frame is shorter than that. Packet pointers must be reloaded after. */
+TT_INLINE int tt_linear(struct __sk_buff *skb, __u32 len)
+{
+	if (TT_DATA(skb) + len <= TT_DATA_END(skb))
+		return 1;
+	if (skb->len < len)
+		return 0;
+	if (bpf_skb_pull_data(skb, len))
+		return 0;
+	return TT_DATA(skb) + len <= TT_DATA_END(skb);
+}
+
+TT_INLINE void tt_set_host_mac(__u8 *mac)
+{
+	__builtin_memset(mac, TT_HOST_MAC_BYTE, ETH_ALEN);
+}
+
+#endif

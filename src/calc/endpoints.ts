@@ -1,0 +1,62 @@
+/**
+ * Pure: which workload endpoints this node's dataplane must hold, from Calico WorkloadEndpoints.
+ * Only this node's endpoints, only IPv4 addresses (Tortie is IPv4-only for now).
+ */
+import type { DesiredEndpoint } from '../dataplane/endpoints.js';
+import type { WorkloadEndpoint } from '../model/workload-endpoint.js';
+
+export interface EndpointConflict {
+  ip: string;
+  /** the endpoint that keeps the IP first, then the ones that lose it */
+  endpoints: string[];
+}
+
+export interface NodeEndpoints {
+  endpoints: DesiredEndpoint[];
+  conflicts: EndpointConflict[];
+}
+
+type ResourceLike = { kind: string };
+
+const isWorkloadEndpoint = (r: ResourceLike): r is WorkloadEndpoint => r.kind === 'WorkloadEndpoint';
+
+export function endpointKey(wep: WorkloadEndpoint): string {
+  return `${wep.metadata.namespace}/${wep.metadata.name}`;
+}
+
+/**
+ * Endpoints are taken in namespace/name order; an IP claimed by two endpoints stays with the first
+ * (as Calico resolves duplicate NAT mappings) and the clash is reported.
+ */
+export function calcNodeEndpoints(resources: readonly ResourceLike[], nodeName: string): NodeEndpoints {
+  const weps = resources
+    .filter(isWorkloadEndpoint)
+    .filter((w) => w.spec.node === nodeName)
+    .sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
+  const owner = new Map<string, string>();
+  const conflicts = new Map<string, EndpointConflict>();
+  const endpoints: DesiredEndpoint[] = [];
+  for (const wep of weps) {
+    const key = endpointKey(wep);
+    const ips: string[] = [];
+    for (const net of wep.spec.ipNetworks) {
+      const ip = net.split('/')[0]!;
+      if (ip.includes(':')) continue; // IPv6
+      const first = owner.get(ip);
+      if (first === undefined) {
+        owner.set(ip, key);
+        ips.push(ip);
+      } else {
+        const c = conflicts.get(ip) ?? { ip, endpoints: [first] };
+        c.endpoints.push(key);
+        conflicts.set(ip, c);
+      }
+    }
+    endpoints.push({ name: key, ifname: wep.spec.interfaceName, ips, mac: wep.spec.mac ?? null });
+  }
+  return { endpoints, conflicts: [...conflicts.values()] };
+}
+
+export function endpointsForNode(resources: readonly ResourceLike[], nodeName: string): DesiredEndpoint[] {
+  return calcNodeEndpoints(resources, nodeName).endpoints;
+}

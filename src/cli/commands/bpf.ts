@@ -1,0 +1,107 @@
+/** `tortie bpf <map> dump`: read-only views of every pinned map. */
+import { Command } from 'commander';
+import { z } from 'zod';
+import { IfFlags, Reason, REASON_INFO, type ReasonName } from '../../dataplane/abi.js';
+import { openNodeMaps, type NodeMaps } from '../../dataplane/pinned-maps.js';
+import { defaultPinDir, type CliDeps } from '../context.js';
+import { outputFormat, printJson, printTable } from '../output.js';
+
+const dumpOptions = z.object({ pinDir: z.string(), output: outputFormat });
+type DumpOptions = z.infer<typeof dumpOptions>;
+
+function withMaps<T>(deps: CliDeps, pinDir: string, fn: (maps: NodeMaps) => T): T {
+  const maps = openNodeMaps(deps.native(), pinDir);
+  try {
+    return fn(maps);
+  } finally {
+    maps.close();
+  }
+}
+
+export function flagNames(flags: number, table: Record<string, number>): string[] {
+  return Object.entries(table)
+    .filter(([, bit]) => (flags & bit) !== 0)
+    .map(([name]) => name.replace(/[A-Z]/g, (c, i: number) => (i ? '-' : '') + c.toLowerCase()));
+}
+
+function dumpEndpoints(deps: CliDeps, opts: DumpOptions): void {
+  const native = deps.native();
+  withMaps(deps, opts.pinDir, (maps) => {
+    const rows = maps.endpoints
+      .entries()
+      .map(([k, v]) => ({ ip: k.addr, ifindex: v.ifindex, interface: native.ifIndexToName(v.ifindex), mac: v.mac, flags: v.flags }))
+      .sort((a, b) => compareIPv4(a.ip, b.ip));
+    if (opts.output === 'json') return printJson(deps.out, rows.map((r) => ({ ...r, flags: flagNames(r.flags, { LearnMac: 1 }) })));
+    printTable(
+      deps.out,
+      ['IP', 'IFINDEX', 'INTERFACE', 'MAC', 'FLAGS'],
+      rows.map((r) => [r.ip, r.ifindex, r.interface || '?', r.mac, flagNames(r.flags, { LearnMac: 1 }).join(',') || '-']),
+    );
+  });
+}
+
+export function counterRows(maps: NodeMaps): Array<{ reason: ReasonName; id: number; category: string; type: string; count: number }> {
+  return (Object.entries(Reason) as Array<[ReasonName, number]>).map(([reason, id]) => {
+    const perCpu = maps.counters.lookup(id) ?? [];
+    const count = Number(perCpu.reduce((a, b) => a + b, 0n));
+    return { reason, id, category: REASON_INFO[reason].category, type: REASON_INFO[reason].caption, count };
+  });
+}
+
+function dumpCounters(deps: CliDeps, opts: DumpOptions): void {
+  withMaps(deps, opts.pinDir, (maps) => {
+    const rows = counterRows(maps);
+    if (opts.output === 'json') return printJson(deps.out, rows);
+    const sorted = [...rows].sort((a, b) => a.category.localeCompare(b.category) || a.type.localeCompare(b.type));
+    printTable(deps.out, ['CATEGORY', 'TYPE', 'PACKETS'], sorted.map((r) => [r.category, r.type, r.count]));
+    deps.out(`total packets: ${rows.reduce((a, r) => a + r.count, 0)}`);
+  });
+}
+
+function flushCounters(deps: CliDeps, opts: DumpOptions): void {
+  withMaps(deps, opts.pinDir, (maps) => {
+    for (const id of Object.values(Reason)) maps.counters.updateAll(id, 0n);
+  });
+  deps.out('counters reset');
+}
+
+function dumpIfstate(deps: CliDeps, opts: DumpOptions): void {
+  withMaps(deps, opts.pinDir, (maps) => {
+    const rows = maps.ifstate
+      .entries()
+      .sort(([a], [b]) => a - b)
+      .map(([ifindex, v]) => ({ ifindex, name: v.name, flags: flagNames(v.flags, IfFlags) }));
+    if (opts.output === 'json') return printJson(deps.out, rows);
+    for (const r of rows) deps.out(`${String(r.ifindex).padStart(5)} : {flags: ${r.flags.join(',')}, name: ${r.name}}`);
+  });
+}
+
+function compareIPv4(a: string, b: string): number {
+  const n = (ip: string) => ip.split('.').reduce((acc, p) => acc * 256 + Number(p), 0);
+  return n(a) - n(b);
+}
+
+function dumpCommand(deps: CliDeps, name: string, what: string, fn: (deps: CliDeps, opts: DumpOptions) => void): Command {
+  return new Command(name).description(what).addCommand(
+    new Command('dump')
+      .description(`print ${what}`)
+      .option('--pin-dir <dir>', 'bpffs folder for pins', defaultPinDir())
+      .option('-o, --output <format>', 'text | json', 'text')
+      .action((raw) => fn(deps, dumpOptions.parse(raw))),
+  );
+}
+
+export function bpfCommand(deps: CliDeps): Command {
+  const counters = dumpCommand(deps, 'counters', 'packet counters by reason (summed over CPUs)', dumpCounters);
+  counters.addCommand(
+    new Command('flush')
+      .description('reset every counter to zero')
+      .option('--pin-dir <dir>', 'bpffs folder for pins', defaultPinDir())
+      .action((raw) => flushCounters(deps, dumpOptions.parse({ ...raw, output: 'text' }))),
+  );
+  return new Command('bpf')
+    .description('inspect the BPF maps')
+    .addCommand(dumpCommand(deps, 'endpoints', 'local workload endpoints', dumpEndpoints))
+    .addCommand(counters)
+    .addCommand(dumpCommand(deps, 'ifstate', 'interfaces Tortie manages', dumpIfstate));
+}

@@ -1,0 +1,101 @@
+/**
+ * Loads the BPF object: .rodata config set before load, pinned maps reused (so state survives
+ * reloads and upgrades), new maps pinned. Programs come back as fds owned by the caller.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NativeBinding, ObjectMapInfo } from '../native/binding.js';
+import { MapIncompatibleError } from '../native/errors.js';
+import { Config, type DataplaneConfig } from './abi.js';
+import { encode } from './codec.js';
+import { ensurePinLayout } from './bpffs.js';
+import { PINNED_MAPS } from './maps/index.js';
+import { pinName, type MapDef } from './typed-map.js';
+
+export const PROGRAMS = ['tt_from_wep', 'tt_from_hep'] as const;
+export type ProgramName = (typeof PROGRAMS)[number];
+
+export interface LoadOptions {
+  objectPath: string;
+  config: DataplaneConfig;
+  /** null: fresh unpinned maps (tests); otherwise reuse/pin under <pinDir>/maps */
+  pinDir: string | null;
+}
+
+export interface LoadedObject {
+  /** program fds by name (owned: close them) */
+  programs: Record<ProgramName, number>;
+  /** map fds by kernel name (owned: close them) */
+  maps: Record<string, number>;
+  /** maps that already existed and were reused */
+  reused: string[];
+  close(): void;
+}
+
+export function defaultConfig(): DataplaneConfig {
+  return { flags: 0, hostIp: '0.0.0.0', uplinkIfindex: 0 };
+}
+
+function checkCompatible(native: NativeBinding, def: MapDef<unknown, unknown>, spec: ObjectMapInfo, path: string, fd: number): void {
+  const found = native.mapInfo(fd);
+  const same =
+    found.type === spec.type &&
+    found.keySize === spec.keySize &&
+    found.valueSize === spec.valueSize &&
+    found.maxEntries === spec.maxEntries;
+  if (!same) {
+    native.close(fd);
+    throw new MapIncompatibleError(def.name, path, spec, found);
+  }
+}
+
+export function loadObject(native: NativeBinding, opts: LoadOptions): LoadedObject {
+  const obj = native.objectOpen(opts.objectPath);
+  const maps: Record<string, number> = {};
+  const programs = {} as Record<ProgramName, number>;
+  const reused: string[] = [];
+  try {
+    native.objectSetRodata(obj, encode(Config, opts.config));
+    const specs = new Map(native.objectMaps(obj).map((m) => [m.name, m]));
+    const layout = opts.pinDir === null ? null : ensurePinLayout(opts.pinDir);
+
+    if (layout) {
+      for (const def of PINNED_MAPS) {
+        const path = join(layout.maps, pinName(def));
+        const spec = specs.get(def.name);
+        if (!spec) throw new Error(`BPF object ${opts.objectPath} has no map ${def.name}`);
+        if (!existsSync(path)) continue;
+        const fd = native.objGet(path);
+        checkCompatible(native, def, spec, path, fd);
+        native.objectReuseMap(obj, def.name, fd); // libbpf dups the fd
+        native.close(fd);
+        reused.push(def.name);
+      }
+    }
+
+    native.objectLoad(obj);
+
+    for (const spec of specs.values()) {
+      if (!spec.internal) maps[spec.name] = native.objectMapFd(obj, spec.name);
+    }
+    if (layout) {
+      for (const def of PINNED_MAPS) {
+        if (!reused.includes(def.name)) native.objPin(maps[def.name]!, join(layout.maps, pinName(def)));
+      }
+    }
+    for (const name of PROGRAMS) programs[name] = native.objectProgramFd(obj, name);
+  } catch (err) {
+    for (const fd of [...Object.values(maps), ...Object.values(programs)]) native.close(fd);
+    throw err;
+  } finally {
+    native.objectClose(obj);
+  }
+  return {
+    programs,
+    maps,
+    reused,
+    close() {
+      for (const fd of [...Object.values(maps), ...Object.values(programs)]) native.close(fd);
+    },
+  };
+}

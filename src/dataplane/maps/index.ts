@@ -1,0 +1,33 @@
+/**
+ * The maps of bpf/lib/maps.h with their codecs and layout versions.
+ * A layout change bumps `version`, which changes the pin name, so an old pinned map is never
+ * misread by a new build.
+ */
+import { u32, u64 } from '../codec.js';
+import { EpKey, EpValue, IfState } from '../abi.js';
+import type { MapDef } from '../typed-map.js';
+
+export const endpointsMap = {
+  name: 'tt_endpoints',
+  version: 1,
+  key: EpKey,
+  value: EpValue,
+} satisfies MapDef<unknown, unknown>;
+
+export const ifstateMap = {
+  name: 'tt_ifstate',
+  version: 1,
+  key: u32,
+  value: IfState,
+} satisfies MapDef<unknown, unknown>;
+
+export const countersMap = {
+  name: 'tt_counters',
+  version: 1,
+  key: u32,
+  value: u64,
+  perCpu: true,
+} satisfies MapDef<unknown, unknown>;
+
+/** Every map Tortie pins, in the order they are listed by `status`. */
+export const PINNED_MAPS = [endpointsMap, ifstateMap, countersMap] as const;

@@ -1,0 +1,184 @@
+/**
+ * One node's dataplane lifecycle: load (idempotent, hitless when repeated), attach a workload
+ * interface, unload (leaves nothing of Tortie in the kernel).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NativeBinding } from '../native/binding.js';
+import { IfFlags, type DataplaneConfig } from './abi.js';
+import {
+  attachProgram,
+  removeAllLinkPins,
+  removeTcFilter,
+  removeTcxLink,
+  type AttachMode,
+  type AttachModeOption,
+  type Hook,
+} from './attach.js';
+import { ensureBpffs, ensurePinLayout, listPins, pinLayout, removeEmptyDirs, type PinLayout } from './bpffs.js';
+import { ipv4AddressesOf, isWorkloadInterface, listInterfaces } from './interfaces.js';
+import { defaultConfig, loadObject, PROGRAMS, type ProgramName } from './loader.js';
+import { ifstateMap } from './maps/index.js';
+import { objectPath } from './object-path.js';
+import { mapPinPath, openNodeMaps, type NodeMaps } from './pinned-maps.js';
+
+export interface LoadNodeOptions {
+  pinDir: string;
+  uplink?: string;
+  attachMode: AttachModeOption;
+  objectPath?: string;
+}
+
+export interface AttachedIface {
+  ifname: string;
+  ifindex: number;
+  program: ProgramName;
+  hook: Hook;
+  mode: AttachMode;
+  replaced: boolean;
+}
+
+export interface LoadReport {
+  pinDir: string;
+  reusedMaps: string[];
+  attached: AttachedIface[];
+  pruned: string[];
+}
+
+function uplinkConfig(native: NativeBinding, uplink: string | undefined): DataplaneConfig {
+  const config = defaultConfig();
+  if (!uplink) return config;
+  const ifindex = native.ifNameToIndex(uplink);
+  if (ifindex === 0) throw new Error(`uplink interface ${uplink} does not exist in this network namespace`);
+  config.uplinkIfindex = ifindex;
+  config.hostIp = ipv4AddressesOf(uplink)[0]?.address ?? '0.0.0.0';
+  return config;
+}
+
+function pinProgram(native: NativeBinding, layout: PinLayout, name: ProgramName, fd: number): void {
+  const path = join(layout.progs, name);
+  if (existsSync(path)) unlinkSync(path);
+  native.objPin(fd, path);
+}
+
+function recordIface(maps: NodeMaps, ifindex: number, ifname: string, role: number, mode: AttachMode): void {
+  maps.ifstate.update(ifindex, { flags: role | (mode === 'tcx' ? IfFlags.Tcx : IfFlags.Tc), name: ifname });
+}
+
+export function loadNode(native: NativeBinding, opts: LoadNodeOptions): LoadReport {
+  ensureBpffs();
+  const layout = ensurePinLayout(opts.pinDir);
+  const config = uplinkConfig(native, opts.uplink);
+  const loaded = loadObject(native, { objectPath: opts.objectPath ?? objectPath(), config, pinDir: opts.pinDir });
+  const maps = openNodeMaps(native, opts.pinDir);
+  try {
+    for (const name of PROGRAMS) pinProgram(native, layout, name, loaded.programs[name]);
+    const attached: AttachedIface[] = [];
+    const attach = (ifname: string, ifindex: number, program: ProgramName, role: number) => {
+      const res = attachProgram(native, layout, { ifindex, ifname, hook: 'ingress' }, loaded.programs[program], opts.attachMode);
+      recordIface(maps, ifindex, ifname, role, res.mode);
+      attached.push({ ifname, ifindex, program, hook: 'ingress', ...res });
+    };
+    for (const iface of listInterfaces(native)) {
+      if (isWorkloadInterface(iface.name)) attach(iface.name, iface.ifindex, 'tt_from_wep', IfFlags.Workload);
+    }
+    if (opts.uplink) attach(opts.uplink, config.uplinkIfindex, 'tt_from_hep', IfFlags.Uplink);
+    const pruned = pruneIfstate(native, layout, maps, new Set(attached.map((a) => a.ifindex)));
+    return { pinDir: opts.pinDir, reusedMaps: loaded.reused, attached, pruned };
+  } finally {
+    maps.close();
+    loaded.close();
+  }
+}
+
+/** Forgets interfaces that are gone or no longer ours to manage, detaching what is left of them. */
+function pruneIfstate(native: NativeBinding, layout: PinLayout, maps: NodeMaps, keep: Set<number>): string[] {
+  const pruned: string[] = [];
+  for (const [ifindex, state] of maps.ifstate.entries()) {
+    if (keep.has(ifindex)) continue;
+    detachIface(native, layout, ifindex, state.name);
+    maps.ifstate.delete(ifindex);
+    pruned.push(state.name);
+  }
+  return pruned;
+}
+
+function detachIface(native: NativeBinding, layout: PinLayout, ifindex: number, ifname: string): void {
+  const stillThere = native.ifIndexToName(ifindex) === ifname;
+  for (const hook of ['ingress', 'egress'] as const) {
+    const target = { ifindex, ifname, hook };
+    if (stillThere) removeTcFilter(native, target);
+    removeTcxLink(native, layout, target);
+  }
+  if (stillThere) removeClsactIfEmpty(ifname);
+}
+
+/** We may have created the clsact qdisc; drop it when no filter of anyone is left on it. */
+function removeClsactIfEmpty(ifname: string): void {
+  const filters = (hook: string) => {
+    try {
+      return JSON.parse(execFileSync('tc', ['-j', 'filter', 'show', 'dev', ifname, hook], { encoding: 'utf8' }) || '[]') as unknown[];
+    } catch {
+      return null; // no clsact qdisc at all
+    }
+  };
+  const ingress = filters('ingress');
+  const egress = filters('egress');
+  if (ingress === null || egress === null || ingress.length > 0 || egress.length > 0) return;
+  execFileSync('tc', ['qdisc', 'del', 'dev', ifname, 'clsact'], { stdio: 'ignore' });
+}
+
+/** Attaches tt_from_wep to one workload interface using the pinned program of the last load. */
+export function attachWorkload(native: NativeBinding, pinDir: string, ifname: string, mode: AttachModeOption): AttachedIface {
+  const layout = pinLayout(pinDir);
+  const ifindex = native.ifNameToIndex(ifname);
+  if (ifindex === 0) throw new Error(`interface ${ifname} does not exist in this network namespace`);
+  const progPath = join(layout.progs, 'tt_from_wep');
+  const maps = openNodeMaps(native, pinDir);
+  const progFd = native.objGet(progPath);
+  try {
+    const res = attachProgram(native, layout, { ifindex, ifname, hook: 'ingress' }, progFd, mode);
+    recordIface(maps, ifindex, ifname, IfFlags.Workload, res.mode);
+    return { ifname, ifindex, program: 'tt_from_wep', hook: 'ingress', ...res };
+  } finally {
+    native.close(progFd);
+    maps.close();
+  }
+}
+
+export interface UnloadReport {
+  detached: string[];
+  unpinned: string[];
+}
+
+export function unloadNode(native: NativeBinding, pinDir: string): UnloadReport {
+  const layout = pinLayout(pinDir);
+  const detached: string[] = [];
+  if (existsSync(mapPinPath(pinDir, ifstateMap))) {
+    const maps = openNodeMaps(native, pinDir);
+    try {
+      for (const [ifindex, state] of maps.ifstate.entries()) {
+        detachIface(native, layout, ifindex, state.name);
+        detached.push(state.name);
+      }
+    } finally {
+      maps.close();
+    }
+  }
+  return { detached, unpinned: removeAllPins(native, pinDir) };
+}
+
+/** Removes every pin under pinDir (links are detached first) and the folders. */
+export function removeAllPins(native: NativeBinding, pinDir: string): string[] {
+  const layout = pinLayout(pinDir);
+  const unpinned = removeAllLinkPins(native, layout);
+  for (const dir of [layout.progs, layout.maps]) {
+    for (const name of listPins(dir)) {
+      unlinkSync(join(dir, name));
+      unpinned.push(name);
+    }
+  }
+  removeEmptyDirs(pinDir);
+  return unpinned;
+}

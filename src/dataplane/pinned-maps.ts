@@ -1,0 +1,57 @@
+/** Opens the maps a loaded Tortie instance pinned, for the CLI and the controller. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NativeBinding } from '../native/binding.js';
+import type { Endpoint, EndpointKey, IfStateValue } from './abi.js';
+import { pinLayout } from './bpffs.js';
+import { countersMap, endpointsMap, ifstateMap } from './maps/index.js';
+import { PerCpuMap, TypedMap, pinName, type MapDef } from './typed-map.js';
+
+export class NotLoadedError extends Error {
+  constructor(readonly pinDir: string, readonly missing: string) {
+    super(`Tortie is not loaded in ${pinDir} (no pinned ${missing}): run \`tortie load\` first`);
+    this.name = 'NotLoadedError';
+  }
+}
+
+export function mapPinPath(pinDir: string, def: MapDef<unknown, unknown>): string {
+  return join(pinLayout(pinDir).maps, pinName(def));
+}
+
+function openPinned(native: NativeBinding, pinDir: string, def: MapDef<unknown, unknown>): number {
+  const path = mapPinPath(pinDir, def);
+  if (!existsSync(path)) throw new NotLoadedError(pinDir, pinName(def));
+  return native.objGet(path);
+}
+
+export interface NodeMaps {
+  endpoints: TypedMap<EndpointKey, Endpoint>;
+  ifstate: TypedMap<number, IfStateValue>;
+  counters: PerCpuMap<number, bigint>;
+  close(): void;
+}
+
+export function openNodeMaps(native: NativeBinding, pinDir: string): NodeMaps {
+  return mapsFromFds(native, {
+    endpoints: openPinned(native, pinDir, endpointsMap),
+    ifstate: openPinned(native, pinDir, ifstateMap),
+    counters: openPinned(native, pinDir, countersMap),
+  });
+}
+
+/** Wraps map fds (e.g. from a freshly loaded test object) in typed maps; the result owns the fds. */
+export function mapsFromFds(native: NativeBinding, fds: { endpoints: number; ifstate: number; counters: number }): NodeMaps {
+  const endpoints = new TypedMap(endpointsMap, fds.endpoints, native);
+  const ifstate = new TypedMap(ifstateMap, fds.ifstate, native);
+  const counters = new PerCpuMap(countersMap, fds.counters, native);
+  return {
+    endpoints,
+    ifstate,
+    counters,
+    close() {
+      endpoints.close();
+      ifstate.close();
+      counters.close();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Typed access to a BPF map through codecs that mirror bpf/include/abi.h.
+ * Missing keys are `undefined`/`false`, never exceptions; other errors are typed (src/native/errors.ts).
+ */
+import type { NativeBinding } from '../native/binding.js';
+import { decode, encode, type Codec } from './codec.js';
+
+export const UpdateFlags = { Any: 0, NoExist: 1, Exist: 2 } as const;
+
+export interface MapDef<K, V> {
+  /** kernel map name (<= 15 chars), as declared in bpf/lib/maps.h */
+  readonly name: string;
+  /** layout version: part of the pin name, bumped when key or value layout changes */
+  readonly version: number;
+  readonly key: Codec<K>;
+  readonly value: Codec<V>;
+  readonly perCpu?: boolean;
+}
+
+export function pinName(def: MapDef<unknown, unknown>): string {
+  return `${def.name}_v${def.version}`;
+}
+
+const BATCH = 256;
+
+export class TypedMap<K, V> {
+  constructor(
+    readonly def: MapDef<K, V>,
+    readonly fd: number,
+    protected readonly native: NativeBinding,
+  ) {}
+
+  lookup(key: K): V | undefined {
+    const out = new Uint8Array(this.def.value.size);
+    return this.native.mapLookup(this.fd, encode(this.def.key, key), out) ? decode(this.def.value, out) : undefined;
+  }
+
+  update(key: K, value: V, flags: number = UpdateFlags.Any): void {
+    this.native.mapUpdate(this.fd, encode(this.def.key, key), encode(this.def.value, value), flags);
+  }
+
+  delete(key: K): boolean {
+    return this.native.mapDelete(this.fd, encode(this.def.key, key));
+  }
+
+  /** All keys, read before any are returned so that deleting while iterating is safe. */
+  keys(): K[] {
+    const keys: K[] = [];
+    let cursor: Uint8Array | null = null;
+    for (;;) {
+      cursor = this.native.mapNextKey(this.fd, cursor, this.def.key.size);
+      if (!cursor) return keys;
+      keys.push(decode(this.def.key, cursor));
+    }
+  }
+
+  /** Every entry, with batch lookups (one syscall per BATCH entries). */
+  entries(): Array<[K, V]> {
+    const { key, value } = this.def;
+    const keys = new Uint8Array(key.size * BATCH);
+    const values = new Uint8Array(value.size * BATCH);
+    const out: Array<[K, V]> = [];
+    let cursor: Uint8Array | null = null;
+    do {
+      const res = this.native.mapLookupBatch(this.fd, cursor, keys, values, BATCH);
+      for (let i = 0; i < res.count; i++) {
+        out.push([decode(key, keys, i * key.size), decode(value, values, i * value.size)]);
+      }
+      cursor = res.next;
+    } while (cursor);
+    return out;
+  }
+
+  /** Writes many entries with bpf_map_update_batch. */
+  updateMany(entries: ReadonlyArray<readonly [K, V]>, flags: number = UpdateFlags.Any): void {
+    if (entries.length === 0) return;
+    const { key, value } = this.def;
+    const keys = new Uint8Array(key.size * entries.length);
+    const values = new Uint8Array(value.size * entries.length);
+    const kv = new DataView(keys.buffer);
+    const vv = new DataView(values.buffer);
+    entries.forEach(([k, v], i) => {
+      key.write(kv, i * key.size, k);
+      value.write(vv, i * value.size, v);
+    });
+    this.native.mapUpdateBatch(this.fd, keys, values, entries.length, flags);
+  }
+
+  close(): void {
+    this.native.close(this.fd);
+  }
+}
+
+/** Per-CPU maps: one value per possible CPU, each slot padded to 8 bytes by the kernel. */
+export class PerCpuMap<K, V> {
+  private readonly cpus: number;
+  private readonly slot: number;
+
+  constructor(
+    readonly def: MapDef<K, V>,
+    readonly fd: number,
+    private readonly native: NativeBinding,
+  ) {
+    this.cpus = native.possibleCpus();
+    this.slot = Math.ceil(def.value.size / 8) * 8;
+  }
+
+  lookup(key: K): V[] | undefined {
+    const out = new Uint8Array(this.slot * this.cpus);
+    if (!this.native.mapLookup(this.fd, encode(this.def.key, key), out)) return undefined;
+    return Array.from({ length: this.cpus }, (_, cpu) => decode(this.def.value, out, cpu * this.slot));
+  }
+
+  /** Sets the same value on every CPU (e.g. zero to reset a counter). */
+  updateAll(key: K, value: V): void {
+    const buf = new Uint8Array(this.slot * this.cpus);
+    const view = new DataView(buf.buffer);
+    for (let cpu = 0; cpu < this.cpus; cpu++) this.def.value.write(view, cpu * this.slot, value);
+    this.native.mapUpdate(this.fd, encode(this.def.key, key), buf, UpdateFlags.Any);
+  }
+
+  close(): void {
+    this.native.close(this.fd);
+  }
+}

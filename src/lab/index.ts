@@ -1,0 +1,82 @@
+/**
+ * `tortie lab`: a Calico-shaped node (or several) in network namespaces, with the Tortie
+ * dataplane loaded in each and the pods' WorkloadEndpoints applied.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NativeBinding } from '../native/binding.js';
+import type { AttachModeOption } from '../dataplane/attach.js';
+import { loadNode, removeAllPins, unloadNode, type LoadReport } from '../dataplane/node.js';
+import { applyEndpoints } from '../dataplane/endpoints.js';
+import { endpointsForNode } from '../calc/endpoints.js';
+import { parseResources, validateAll } from '../model/load.js';
+import { buildTopology, destroyTopology, podMac } from './build.js';
+import { netnsExists, withNetns } from './netns.js';
+import { labResourcesYaml } from './resources.js';
+import { labSpec, type LabOptions, type LabSpec } from './topology.js';
+
+export const LAB_STATE_DIR = '/run/tortie/lab';
+const LAB_PIN_PARENT = '/sys/fs/bpf/tortie';
+
+export interface LabUpReport {
+  spec: LabSpec;
+  resourcesFile: string;
+  loads: Array<{ node: string; report: LoadReport; endpoints: number }>;
+}
+
+export function labUp(native: NativeBinding, opts: LabOptions & { attachMode: AttachModeOption }): LabUpReport {
+  const spec = labSpec(opts);
+  buildTopology(spec);
+  try {
+    const macs = new Map(spec.nodes.flatMap((n) => n.pods.map((p) => [p.name, podMac(p)] as const)));
+    const yaml = labResourcesYaml(spec, macs);
+    const dir = join(LAB_STATE_DIR, spec.name);
+    mkdirSync(dir, { recursive: true });
+    const resourcesFile = join(dir, 'resources.yaml');
+    writeFileSync(resourcesFile, yaml);
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2));
+
+    const resources = validateAll(parseResources(yaml, resourcesFile));
+    const loads = spec.nodes.map((node) =>
+      withNetns(native, node.netns, () => {
+        const report = loadNode(native, { pinDir: node.pinDir, uplink: node.uplink, attachMode: opts.attachMode });
+        const applied = applyEndpoints(native, node.pinDir, endpointsForNode(resources, node.name), opts.attachMode);
+        return { node: node.name, report, endpoints: applied.programmed.length };
+      }),
+    );
+    return { spec, resourcesFile, loads };
+  } catch (err) {
+    labDown(native, spec.name);
+    throw err;
+  }
+}
+
+export interface LabDownReport {
+  namespaces: string[];
+  pinDirs: string[];
+}
+
+export function labDown(native: NativeBinding, name: string): LabDownReport {
+  const prefix = `tt-${name}-`;
+  const pinDirs = existsSync(LAB_PIN_PARENT)
+    ? readdirSync(LAB_PIN_PARENT)
+        .filter((d) => d.startsWith(`lab-${name}-`))
+        .map((d) => join(LAB_PIN_PARENT, d))
+    : [];
+  for (const pinDir of pinDirs) {
+    const nodeNetns = `${prefix}${pinDir.slice(pinDir.lastIndexOf('-') + 1)}`;
+    if (netnsExists(nodeNetns)) withNetns(native, nodeNetns, () => unloadNode(native, pinDir));
+    else removeAllPins(native, pinDir); // the namespace is gone and took the attachments with it
+  }
+  const namespaces = destroyTopology(prefix);
+  rmSync(join(LAB_STATE_DIR, name), { recursive: true, force: true });
+  return { namespaces, pinDirs };
+}
+
+/** The spec `lab up` saved, or null when that lab is not up. */
+export function readLabSpec(name: string): LabSpec | null {
+  const path = join(LAB_STATE_DIR, name, 'spec.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as LabSpec) : null;
+}
+
+export { labSpec };
