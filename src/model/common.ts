@@ -138,7 +138,7 @@ export const stringMap = z.record(z.string(), z.string());
 
 /** Kubernetes ObjectMeta as Calico writes it; unknown fields are kept. */
 export const objectMeta = z.looseObject({
-  name: z.string().min(1, 'must not be empty').max(253),
+  name: z.string().min(1, 'must not be empty'),
   namespace: z.string().min(1, 'must not be empty').optional(),
   generateName: z.string().optional(),
   uid: z.string().optional(),

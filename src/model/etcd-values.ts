@@ -24,7 +24,8 @@ function decodeJson(text: string): { ok: true; json: JsonValue } | { ok: false; 
 
 function validate<S extends z.ZodType, T>(schema: S, json: unknown, convert: (v: z.infer<S>) => T): ValueResult<T> {
   const parsed = schema.safeParse(json, { error: requiredFieldMessages });
-  return parsed.success ? { ok: true, value: convert(parsed.data) } : { ok: false, issues: formatZodIssues(parsed.error) };
+  if (!parsed.success) return { ok: false, issues: formatZodIssues(parsed.error) };
+  return { ok: true, value: convert(parsed.data) };
 }
 
 /** A v3 resource value, e.g. under /calico/resources/v3/projectcalico.org/workloadendpoints/<ns>/<name>. */

@@ -42,5 +42,7 @@ export function formatZodIssues(
  * Per-parse error map: a missing required field says "required" rather than "expected string, received
  * undefined". Pass as `schema.safeParse(value, { error: requiredFieldMessages })`.
  */
-export const requiredFieldMessages: z.core.$ZodErrorMap = (issue) =>
-  issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined;
+export const requiredFieldMessages: z.core.$ZodErrorMap = (issue) => {
+  const missing = issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value');
+  return missing ? 'required' : undefined;
+};

@@ -63,13 +63,20 @@ export function validateAll(result: ParseResourcesResult): Resource[] {
 }
 
 function decodeDocuments(text: string, source: string): { documents: Candidate[]; errors: ResourceError[] } {
-  if (/^\s*[[{]/.test(text)) {
-    try {
-      return { documents: [{ value: parseJsonLossless(text), location: { source, document: 0 } }], errors: [] };
-    } catch (err) {
-      return { documents: [], errors: [resourceError({ source, document: 0 }, {}, [`(json): ${(err as Error).message}`])] };
-    }
+  if (!/^\s*[[{]/.test(text)) return decodeYaml(text, source);
+  try {
+    return { documents: [{ value: parseJsonLossless(text), location: { source, document: 0 } }], errors: [] };
+  } catch (err) {
+    // YAML is a superset of JSON: `---`-separated JSON objects still load. If YAML fails too, the JSON
+    // message is the precise one.
+    const asYaml = decodeYaml(text, source);
+    if (asYaml.errors.length === 0) return asYaml;
+    const error = resourceError({ source, document: 0 }, {}, [`(json): ${(err as Error).message}`]);
+    return { documents: [], errors: [error] };
   }
+}
+
+function decodeYaml(text: string, source: string): { documents: Candidate[]; errors: ResourceError[] } {
   const documents: Candidate[] = [];
   const errors: ResourceError[] = [];
   // intAsBigInt keeps uint64 sequence numbers exact; small integers are turned back into numbers below.
@@ -108,8 +115,9 @@ function expandLists(candidate: Candidate): Candidate[] {
   return [candidate];
 }
 
+/** yaml's messages end their first line with ':' and then show a code frame; keep the sentence. */
 function firstLine(message: string): string {
-  return message.split('\n', 1)[0] ?? message;
+  return (message.split('\n', 1)[0] ?? message).replace(/:$/, '');
 }
 
 /** yaml's intAsBigInt turns every integer into a bigint; keep bigint only where a number would round. */

@@ -96,8 +96,8 @@ export function parseResource(value: unknown, location: ResourceLocation): Resou
   const schema = SCHEMA_BY_KIND[id.kind as ResourceKind] as z.ZodType<Resource> | undefined;
   if (schema === undefined) {
     if (IGNORED_CALICO_KINDS.has(id.kind) && CALICO_API_VERSIONS.has(value.apiVersion)) {
-      const reason = 'not used by Tortie';
-      return { status: 'skipped', skipped: { ...location, kind: id.kind, ...dropUndefined({ name: id.name }), reason } };
+      const skipped = { ...location, kind: id.kind, ...dropUndefined({ name: id.name }), reason: 'not used by Tortie' };
+      return { status: 'skipped', skipped };
     }
     return fail([`kind: unsupported kind "${id.kind}" (supported: ${RESOURCE_KINDS.join(', ')})`], id);
   }
