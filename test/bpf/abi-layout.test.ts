@@ -6,7 +6,7 @@ import type { Codec, StructCodec } from '../../src/dataplane/codec.js';
 import { objectPath } from '../../src/dataplane/object-path.js';
 import { SKB_CTX_SIZE, SKB_IFINDEX_OFFSET } from '../helpers/bpf.js';
 
-const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const camel = (name: string) => name.replace(/(?<=[a-z0-9])_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 const STRUCTS: Array<[string, StructCodec<Record<string, Codec<unknown>>>, 'tortie' | 'tortie_test']> = [
   ['tt_ep_key', EpKey as never, 'tortie'],
