@@ -36,7 +36,7 @@ export interface AttachResult {
 const tcxType = (hook: Hook) => (hook === 'ingress' ? BPF_TCX_INGRESS : BPF_TCX_EGRESS);
 
 export function linkPinPath(layout: PinLayout, target: AttachTarget): string {
-  return join(layout.links, `${target.ifname.replace(/\./g, "_")}_${target.hook}`);
+  return join(layout.links, `${target.ifname.replace(/\./g, '_')}_${target.hook}`);
 }
 
 let tcxUnsupported = false;

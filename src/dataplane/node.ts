@@ -2,7 +2,6 @@
  * One node's dataplane lifecycle: load (idempotent, hitless when repeated), attach a workload
  * interface, unload (leaves nothing of Tortie in the kernel).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NativeBinding } from '../native/binding.js';
@@ -21,6 +20,7 @@ import { ipv4AddressesOf, isWorkloadInterface, listInterfaces } from './interfac
 import { defaultConfig, loadObject, PROGRAMS, type ProgramName } from './loader.js';
 import { ifstateMap } from './maps/index.js';
 import { objectPath } from './object-path.js';
+import { tryRun } from '../util/exec.js';
 import { mapPinPath, openNodeMaps, type NodeMaps } from './pinned-maps.js';
 
 export interface LoadNodeOptions {
@@ -116,17 +116,13 @@ function detachIface(native: NativeBinding, layout: PinLayout, ifindex: number, 
 
 /** We may have created the clsact qdisc; drop it when no filter of anyone is left on it. */
 function removeClsactIfEmpty(ifname: string): void {
-  const filters = (hook: string) => {
-    try {
-      return JSON.parse(execFileSync('tc', ['-j', 'filter', 'show', 'dev', ifname, hook], { encoding: 'utf8' }) || '[]') as unknown[];
-    } catch {
-      return null; // no clsact qdisc at all
-    }
-  };
-  const ingress = filters('ingress');
-  const egress = filters('egress');
-  if (ingress === null || egress === null || ingress.length > 0 || egress.length > 0) return;
-  execFileSync('tc', ['qdisc', 'del', 'dev', ifname, 'clsact'], { stdio: 'ignore' });
+  const qdiscs = tryRun(['tc', '-j', 'qdisc', 'show', 'dev', ifname]);
+  if (!qdiscs.ok || !(JSON.parse(qdiscs.stdout || '[]') as Array<{ kind: string }>).some((q) => q.kind === 'clsact')) return;
+  for (const hook of ['ingress', 'egress']) {
+    const filters = tryRun(['tc', '-j', 'filter', 'show', 'dev', ifname, hook]);
+    if (!filters.ok || (JSON.parse(filters.stdout || '[]') as unknown[]).length > 0) return;
+  }
+  tryRun(['tc', 'qdisc', 'del', 'dev', ifname, 'clsact']);
 }
 
 /** Attaches tt_from_wep to one workload interface using the pinned program of the last load. */

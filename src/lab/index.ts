@@ -63,13 +63,20 @@ export function labDown(native: NativeBinding, name: string): LabDownReport {
         .filter((d) => d.startsWith(`lab-${name}-`))
         .map((d) => join(LAB_PIN_PARENT, d))
     : [];
+  const errors: unknown[] = [];
   for (const pinDir of pinDirs) {
     const nodeNetns = `${prefix}${pinDir.slice(pinDir.lastIndexOf('-') + 1)}`;
-    if (netnsExists(nodeNetns)) withNetns(native, nodeNetns, () => unloadNode(native, pinDir));
-    else removeAllPins(native, pinDir); // the namespace is gone and took the attachments with it
+    try {
+      if (netnsExists(nodeNetns)) withNetns(native, nodeNetns, () => unloadNode(native, pinDir));
+    } catch (err) {
+      errors.push(err);
+    }
+    // Whatever unload could not do (or the namespace is gone and took the attachments with it).
+    removeAllPins(native, pinDir);
   }
   const namespaces = destroyTopology(prefix);
   rmSync(join(LAB_STATE_DIR, name), { recursive: true, force: true });
+  if (errors.length > 0) throw new AggregateError(errors, `lab ${name} is down, but unloading failed: ${String(errors[0])}`);
   return { namespaces, pinDirs };
 }
 

@@ -10,7 +10,7 @@ export interface PingResult {
 export function ping(fromNetns: string, to: string, opts: { count?: number; timeoutS?: number } = {}): PingResult {
   const res = spawnSync(
     'ip',
-    ['netns', 'exec', fromNetns, 'ping', '-n', '-q', '-c', String(opts.count ?? 1), '-W', String(opts.timeoutS ?? 1), to],
+    ['netns', 'exec', fromNetns, 'ping', '-n', '-q', '-i', '0.2', '-c', String(opts.count ?? 1), '-W', String(opts.timeoutS ?? 1), to],
     { encoding: 'utf8', timeout: 30_000 },
   );
   const rtt = /= [\d.]+\/([\d.]+)\//.exec(res.stdout ?? '');

@@ -42,3 +42,13 @@ export function pingFlood(netns: string, to: string, count: number, intervalS = 
   });
   return { done };
 }
+
+/** Polls `check` until it holds or `timeoutMs` passes (for what the kernel does asynchronously). */
+export async function waitFor(check: () => boolean, timeoutMs = 3000, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+  return check();
+}

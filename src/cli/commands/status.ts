@@ -20,7 +20,7 @@ export interface Status {
   pinDir: string;
   loaded: boolean;
   programs: Array<{ name: string; id: number; tag: string }>;
-  maps: Array<{ name: string; pin: string; entries: number; capacity: number }>;
+  maps: Array<{ name: string; id: number; pin: string; entries: number; capacity: number }>;
   interfaces: Array<{ ifindex: number; name: string; flags: string[]; present: boolean; programs: string[] }>;
   packets: { total: number; dropped: number };
 }
@@ -50,7 +50,7 @@ export function readStatus(native: NativeBinding, pinDir: string): Status {
     // per-CPU arrays always hold max_entries slots
     const entries = 'perCpu' in def && def.perCpu ? info.maxEntries : countEntries(native, fd, info.keySize);
     native.close(fd);
-    status.maps.push({ name: def.name, pin, entries, capacity: info.maxEntries });
+    status.maps.push({ name: def.name, id: info.id, pin, entries, capacity: info.maxEntries });
   }
   const maps = openNodeMaps(native, pinDir);
   try {

@@ -1,5 +1,5 @@
 /**
- * A Calico-shaped node with three pods, Tortie loaded with tcx: ARP answered in BPF with proxy_arp
+ * A Calico-shaped node with three pods, Tortie loaded (tcx or tc): ARP answered in BPF with proxy_arp
  * off, pods reach each other through tt_from_wep, spoofing is dropped, reloads are harmless and
  * hitless, and unload leaves nothing behind.
  */
@@ -10,17 +10,19 @@ import { labDown, labUp } from '../../src/lab/index.js';
 import { inNetns, readSysctl, sysctl } from '../../src/lab/netns.js';
 import { ping, tcpEcho } from '../../src/lab/probe.js';
 import type { LabNode, LabPod, LabSpec } from '../../src/lab/topology.js';
+import type { AttachMode } from '../../src/dataplane/attach.js';
 import { tryRun, runJson } from '../../src/util/exec.js';
 import { tortie, tortieOk } from '../helpers/cli.js';
-import { delta, pingFlood, readCounters, uniqueLabName } from '../helpers/lab.js';
+import { delta, pingFlood, readCounters, uniqueLabName, waitFor } from '../helpers/lab.js';
 
+export function sameNodeSuite(attachMode: AttachMode): void {
 const name = uniqueLabName('e');
 let spec: LabSpec;
 let node: LabNode;
 let pods: LabPod[];
 
 beforeAll(() => {
-  spec = labUp(native, { name, nodes: 1, podsPerNode: 3, mode: 'none', attachMode: 'tcx' }).spec;
+  spec = labUp(native, { name, nodes: 1, podsPerNode: 3, mode: 'none', attachMode }).spec;
   node = spec.nodes[0]!;
   pods = node.pods;
 });
@@ -29,7 +31,18 @@ afterAll(() => {
   labDown(native, name);
 });
 
-describe('same node, tcx', () => {
+describe(`same node, attached with ${attachMode}`, () => {
+  it(`every hook is attached with ${attachMode}`, () => {
+    const status = JSON.parse(tortieOk(['status', '-o', 'json', '--pin-dir', node.pinDir], { netns: node.netns })) as {
+      interfaces: Array<{ name: string; flags: string[]; programs: string[] }>;
+    };
+    expect(status.interfaces).toHaveLength(4);
+    for (const iface of status.interfaces) {
+      expect(iface.flags).toContain(attachMode);
+      expect(iface.programs[0]).toContain(`(${attachMode} id`);
+    }
+  });
+
   it('cali interfaces have proxy_arp off and no address', () => {
     for (const pod of pods) {
       expect(readSysctl(node.netns, `net.ipv4.conf.${pod.hostIf}.proxy_arp`)).toBe('0');
@@ -76,7 +89,7 @@ describe('same node, tcx', () => {
       const res = tryRun(['ip', 'netns', 'exec', spoofer.netns, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '-I', '10.24.1.50', pods[1]!.ip]);
       expect(res.ok).toBe(false);
       expect(res.stdout).toMatch(/3 packets transmitted, 0 received/);
-      const arp = tryRun(['ip', 'netns', 'exec', spoofer.netns, 'arping', '-c', '2', '-w', '2', '-s', pods[1]!.ip, '-I', 'eth0', '10.24.1.98']);
+      const arp = tryRun(['ip', 'netns', 'exec', spoofer.netns, 'arping', '-c', '2', '-w', '2', '-s', '10.24.1.50', '-I', 'eth0', '10.24.1.98']);
       expect(arp.ok).toBe(false);
       const after = readCounters(node);
       expect(delta(before, after, 'DropSpoofIp')).toBeGreaterThanOrEqual(3);
@@ -125,20 +138,25 @@ describe('same node, tcx', () => {
     }
   });
 
-  it('`tortie unload` leaves no program, link, filter, map or pin', () => {
+  it('`tortie unload` leaves no program, link, filter, map or pin', async () => {
     const status = JSON.parse(tortieOk(['status', '-o', 'json', '--pin-dir', node.pinDir], { netns: node.netns })) as {
       programs: Array<{ id: number }>;
-      maps: Array<{ name: string }>;
+      maps: Array<{ id: number }>;
     };
     const progIds = status.programs.map((p) => p.id);
-    const mapIds = runJson<Array<{ id: number; name: string }>>(['bpftool', '-j', 'map', 'show'])
-      .filter((m) => status.maps.some((s) => s.name === m.name))
-      .map((m) => m.id);
+    const mapIds = status.maps.map((m) => m.id);
     expect(progIds.length).toBe(2);
+    expect(mapIds.length).toBe(3);
 
     tortieOk(['unload', '--pin-dir', node.pinDir], { netns: node.netns });
 
     expect(existsSync(node.pinDir)).toBe(false);
+    // The kernel frees programs and maps after an RCU grace period: give it a moment.
+    await waitFor(() => {
+      const progs = runJson<Array<{ id: number }>>(['bpftool', '-j', 'prog', 'show']);
+      const maps = runJson<Array<{ id: number }>>(['bpftool', '-j', 'map', 'show']);
+      return !progIds.some((id) => progs.some((p) => p.id === id)) && !mapIds.some((id) => maps.some((m) => m.id === id));
+    });
     const progs = runJson<Array<{ id: number; name?: string }>>(['bpftool', '-j', 'prog', 'show']);
     for (const id of progIds) expect(progs.some((p) => p.id === id), `program ${id}`).toBe(false);
     const maps = runJson<Array<{ id: number }>>(['bpftool', '-j', 'map', 'show']);
@@ -157,3 +175,4 @@ describe('same node, tcx', () => {
     expect(tortie(['status', '--pin-dir', node.pinDir], { netns: node.netns }).stdout).toMatch(/not loaded/);
   });
 });
+}
