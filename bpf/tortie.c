@@ -3,6 +3,7 @@
 #include "tt.h"
 #include "from_wep.h"
 #include "from_hep.h"
+#include "to_hep.h"
 
 /* tc ingress of every cali* interface: traffic leaving a pod. */
 SEC("tc")
@@ -16,6 +17,13 @@ SEC("tc")
 int tt_from_hep(struct __sk_buff *skb)
 {
 	return tt_from_hep_main(skb);
+}
+
+/* tc egress of the uplink: the host's own traffic to pods on other nodes gets its tunnel header. */
+SEC("tc")
+int tt_to_hep(struct __sk_buff *skb)
+{
+	return tt_to_hep_main(skb);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -44,6 +44,62 @@ struct tt_ifstate {
 	char name[16];
 };
 
+/* ---- routes: LPM trie of everything Tortie routes --------------------------- */
+struct tt_route_key {
+	__u32 prefixlen; /* LPM: bits of addr that count */
+	__be32 addr;     /* NBO */
+};
+
+enum tt_route_type {
+	TT_RT_UNKNOWN = 0,
+	TT_RT_POOL = 1,            /* an IP pool's CIDR: in-pool and NAT flags only */
+	TT_RT_LOCAL_BLOCK = 2,     /* a block affine to this node: no endpoint => blackhole */
+	TT_RT_REMOTE_BLOCK = 3,    /* a block affine to another node: next_hop is that node */
+	TT_RT_REMOTE_WORKLOAD = 4, /* a /32 borrowed from a block, living on another node */
+	TT_RT_LOCAL_HOST = 5,      /* this node's own IP */
+	TT_RT_REMOTE_HOST = 6,     /* another node's IP: a legitimate tunnel source */
+};
+
+enum tt_route_flags {
+	TT_RF_IN_POOL = 0x1,
+	TT_RF_NAT_OUT = 0x2,
+	TT_RF_IPIP = 0x4,        /* reach next_hop through IPIP */
+	TT_RF_VXLAN = 0x8,       /* reach next_hop through VXLAN */
+	TT_RF_SAME_SUBNET = 0x10, /* next_hop is in the uplink's subnet (CrossSubnet sent it unencapsulated) */
+};
+
+struct tt_route {
+	__u32 type;      /* enum tt_route_type */
+	__u32 flags;     /* enum tt_route_flags */
+	__be32 next_hop; /* NBO; the node that owns the destination */
+	__u32 ifindex;   /* local workloads: their cali; 0 otherwise */
+};
+
+/* ---- neighbours: the uplink's kernel neighbour table, plus static VTEP MACs -- */
+#define TT_NEIGH_VTEP_IFINDEX 0 /* {0, remote node IP} -> that node's VXLAN tunnel MAC */
+
+struct tt_neigh_key {
+	__u32 ifindex;
+	__be32 addr; /* NBO */
+};
+
+/* Kernel NUD_* bits, as `ip neigh` prints them. */
+enum tt_nud {
+	TT_NUD_INCOMPLETE = 0x01,
+	TT_NUD_REACHABLE = 0x02,
+	TT_NUD_STALE = 0x04,
+	TT_NUD_DELAY = 0x08,
+	TT_NUD_PROBE = 0x10,
+	TT_NUD_FAILED = 0x20,
+	TT_NUD_NOARP = 0x40,
+	TT_NUD_PERMANENT = 0x80,
+};
+
+struct tt_neigh {
+	__u8 mac[6];
+	__u16 state; /* enum tt_nud */
+};
+
 /* ---- counters: per-CPU array indexed by reason ------------------------------ */
 enum tt_reason {
 	TT_R_PASSED = 0,            /* handed to the kernel stack (TC_ACT_UNSPEC) */
@@ -56,6 +112,21 @@ enum tt_reason {
 	TT_R_PASSED_NON_IP = 7,     /* neither IPv4 nor ARP (IPv6, LLDP, ...) */
 	TT_R_PASSED_ARP = 8,        /* ARP the kernel handles: replies, probes, own address */
 	TT_R_HEP_PASSED = 9,        /* arrived on the uplink, for the kernel */
+	TT_R_ENCAP_IPIP = 10,       /* sent to another node in IPIP */
+	TT_R_ENCAP_VXLAN = 11,      /* sent to another node in VXLAN */
+	TT_R_FWD_REMOTE = 12,       /* sent to another node unencapsulated (direct / same subnet) */
+	TT_R_DECAP_IPIP = 13,       /* IPIP from another node, delivered */
+	TT_R_DECAP_VXLAN = 14,      /* VXLAN from another node, delivered */
+	TT_R_FWD_FROM_REMOTE = 15,  /* unencapsulated from another node, delivered */
+	TT_R_FRAG_NEEDED = 16,      /* too big to encapsulate: ICMP frag-needed sent back */
+	TT_R_DROP_NO_ROUTE = 17,    /* no path to the next hop (FIB failure) */
+	TT_R_DROP_BLACKHOLE = 18,   /* in a local block but no such endpoint */
+	TT_R_DROP_TUNNEL_SRC = 19,  /* tunnel packet from a host that is not a known node */
+	TT_R_DROP_NO_VTEP = 20,     /* VXLAN to a node whose VTEP MAC is unknown */
+	TT_R_DROP_ENCAP = 21,       /* encapsulation or decapsulation helper failed */
+	TT_R_HEP_ENCAP_IPIP = 22,   /* host-originated, encapsulated on uplink egress (IPIP) */
+	TT_R_HEP_ENCAP_VXLAN = 23,  /* host-originated, encapsulated on uplink egress (VXLAN) */
+	TT_R_TO_HEP_PASSED = 24,    /* leaving on the uplink, untouched */
 	TT_R_MAX = 64,
 };
 
@@ -68,7 +139,12 @@ struct tt_config {
 	__u32 flags;          /* enum tt_cfg_flags */
 	__be32 host_ip;       /* NBO; this node's IP on the uplink */
 	__u32 uplink_ifindex; /* 0 when no uplink is managed */
-	__u32 _pad;
+	__u32 uplink_mtu;
+	__u8 uplink_mac[6];
+	__u8 vtep_mac[6];     /* this node's VXLAN tunnel MAC (inner source MAC) */
+	__u32 vxlan_vni;      /* host order; Calico default 4096 */
+	__u16 vxlan_port;     /* host order; Calico default 4789 */
+	__u16 _pad;
 };
 
 /* ---- test build only (-DTT_TEST): what the last redirect asked for ---------- */

@@ -21,7 +21,7 @@
 /* Configuration written by the loader into .rodata before load. */
 const volatile struct tt_config TT_CONFIG = {};
 
-_Static_assert(sizeof(struct tt_config) == 16, "tt_config layout is mirrored in TS");
+_Static_assert(sizeof(struct tt_config) == 36, "tt_config layout is mirrored in TS");
 _Static_assert(sizeof(struct tt_ep_value) == 16, "tt_ep_value layout is mirrored in TS");
 _Static_assert(sizeof(struct tt_ifstate) == 20, "tt_ifstate layout is mirrored in TS");
 

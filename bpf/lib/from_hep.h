@@ -1,15 +1,115 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Traffic arriving at the node on its uplink (tc ingress). For now only counted and handed to the
- * kernel; decapsulation and delivery to pods build on this hook. */
+/* Traffic arriving at the node on its uplink (tc ingress): tunnel packets from other nodes are
+ * decapsulated and delivered straight to the pod; plain packets for local pods too. */
 #ifndef TORTIE_FROM_HEP_H
 #define TORTIE_FROM_HEP_H
 
 #include "counters.h"
+#include "encap.h"
+#include "endpoints.h"
+#include "from_wep.h"
+#include "routes.h"
+
+/* After decapsulation: the inner packet sits right behind the (outer) Ethernet header. */
+TT_INLINE struct tt_verdict tt_deliver_inner(struct __sk_buff *skb, enum tt_reason reason)
+{
+	struct iphdr *ip = tt_ipv4_header(skb);
+	struct ethhdr *eth = TT_DATA(skb);
+	struct tt_ep_value *ep;
+
+	if (!ip || (void *)(eth + 1) > TT_DATA_END(skb))
+		return tt_drop(TT_R_DROP_MALFORMED);
+	ep = tt_ep_lookup(ip->daddr);
+	if (!ep)
+		return tt_pass(TT_R_HEP_PASSED); /* for the host itself: the kernel takes it from here */
+	return tt_deliver_local(eth, ip, ep, reason);
+}
+
+TT_INLINE struct tt_verdict tt_decap_ipip(struct __sk_buff *skb, struct iphdr *outer)
+{
+	if (outer->ihl != 5 || (outer->frag_off & bpf_htons(TT_IP_OFFSET_MASK | 0x2000)))
+		return tt_pass(TT_R_HEP_PASSED); /* options or fragments: rare, left to the kernel */
+	if (!tt_is_remote_node(outer->saddr))
+		return tt_drop(TT_R_DROP_TUNNEL_SRC);
+	if (bpf_skb_adjust_room(skb, -TT_IPIP_OVERHEAD, BPF_ADJ_ROOM_MAC, 0))
+		return tt_drop(TT_R_DROP_ENCAP);
+	return tt_deliver_inner(skb, TT_R_DECAP_IPIP);
+}
+
+TT_INLINE struct tt_verdict tt_decap_vxlan(struct __sk_buff *skb, struct iphdr *outer)
+{
+	struct tt_vxlanhdr *vx;
+	struct ethhdr *inner_eth;
+	struct udphdr *udp;
+	__be32 saddr = outer->saddr;
+
+	if (outer->ihl != 5 || (outer->frag_off & bpf_htons(TT_IP_OFFSET_MASK | 0x2000)))
+		return tt_pass(TT_R_HEP_PASSED);
+	if (!tt_linear(skb, ETH_HLEN + TT_VXLAN_OVERHEAD + sizeof(struct iphdr)))
+		return tt_drop(TT_R_DROP_MALFORMED);
+	udp = TT_DATA(skb) + ETH_HLEN + sizeof(struct iphdr);
+	vx = (void *)(udp + 1);
+	inner_eth = (void *)(vx + 1);
+	if ((void *)(inner_eth + 1) > TT_DATA_END(skb))
+		return tt_drop(TT_R_DROP_MALFORMED);
+	if (udp->dest != bpf_htons(TT_CONFIG.vxlan_port))
+		return tt_pass(TT_R_HEP_PASSED);
+	/* Another VNI, or no VNI: not Calico's overlay, not ours. */
+	if (!(vx->flags & bpf_htonl(TT_VXLAN_FLAG_VNI)) || vx->vni != bpf_htonl(TT_CONFIG.vxlan_vni << 8))
+		return tt_pass(TT_R_HEP_PASSED);
+	if (!tt_is_remote_node(saddr))
+		return tt_drop(TT_R_DROP_TUNNEL_SRC);
+	if (inner_eth->h_proto != bpf_htons(ETH_P_IP))
+		return tt_drop(TT_R_DROP_MALFORMED);
+	if (bpf_skb_adjust_room(skb, -TT_VXLAN_OVERHEAD, BPF_ADJ_ROOM_MAC, 0))
+		return tt_drop(TT_R_DROP_ENCAP);
+	return tt_deliver_inner(skb, TT_R_DECAP_VXLAN);
+}
+
+TT_INLINE struct tt_verdict tt_hep_ipv4(struct __sk_buff *skb)
+{
+	struct iphdr *ip = tt_ipv4_header(skb);
+	struct tt_ep_value *ep;
+	struct ethhdr *eth;
+
+	if (!ip)
+		return tt_drop(TT_R_DROP_MALFORMED);
+	if (ip->daddr == TT_CONFIG.host_ip && TT_CONFIG.host_ip) {
+		if (ip->protocol == TT_IPPROTO_IPIP)
+			return tt_decap_ipip(skb, ip);
+		if (ip->protocol == TT_IPPROTO_UDP)
+			return tt_decap_vxlan(skb, ip);
+		return tt_pass(TT_R_HEP_PASSED);
+	}
+	/* Unencapsulated (direct or same-subnet routing) for one of our pods. */
+	ep = tt_ep_lookup(ip->daddr);
+	eth = TT_DATA(skb);
+	if (!ep || (void *)(eth + 1) > TT_DATA_END(skb))
+		return tt_pass(TT_R_HEP_PASSED);
+	return tt_deliver_local(eth, ip, ep, TT_R_FWD_FROM_REMOTE);
+}
 
 TT_INLINE int tt_from_hep_main(struct __sk_buff *skb)
 {
-	tt_count(TT_R_HEP_PASSED);
-	return TC_ACT_UNSPEC;
+	struct tt_verdict v;
+	struct ethhdr *eth;
+
+	if (!tt_linear(skb, ETH_HLEN)) {
+		v = tt_drop(TT_R_DROP_MALFORMED);
+		goto out;
+	}
+	eth = TT_DATA(skb);
+	if ((void *)(eth + 1) > TT_DATA_END(skb)) {
+		v = tt_drop(TT_R_DROP_MALFORMED);
+		goto out;
+	}
+	if (eth->h_proto == bpf_htons(ETH_P_IP))
+		v = tt_hep_ipv4(skb);
+	else
+		v = tt_pass(TT_R_HEP_PASSED);
+out:
+	tt_count(v.reason);
+	return v.action;
 }
 
 #endif

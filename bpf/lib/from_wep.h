@@ -7,9 +7,11 @@
 #include "counters.h"
 #include "endpoints.h"
 #include "ipv4.h"
+#include "to_node.h"
 
 /* Deliver to a pod on this node: the frame goes straight into its eth0. */
-TT_INLINE struct tt_verdict tt_deliver_local(struct ethhdr *eth, struct iphdr *ip, struct tt_ep_value *dst)
+TT_INLINE struct tt_verdict tt_deliver_local(struct ethhdr *eth, struct iphdr *ip, struct tt_ep_value *dst,
+					     enum tt_reason reason)
 {
 	/* Let the kernel forward it, so it sends the ICMP time exceeded. */
 	if (ip->ttl <= 1)
@@ -21,12 +23,13 @@ TT_INLINE struct tt_verdict tt_deliver_local(struct ethhdr *eth, struct iphdr *i
 	/* redirect_peer skips eth_type_trans: a stale destination MAC would not be caught, so always write it. */
 	__builtin_memcpy(eth->h_dest, dst->mac, ETH_ALEN);
 	tt_set_host_mac(eth->h_source);
-	return (struct tt_verdict){ .action = tt_redirect_peer(dst->ifindex, 0), .reason = TT_R_FWD_LOCAL };
+	return (struct tt_verdict){ .action = tt_redirect_peer(dst->ifindex, 0), .reason = reason };
 }
 
 TT_INLINE struct tt_verdict tt_wep_ipv4(struct __sk_buff *skb)
 {
 	struct tt_ep_value *src, *dst;
+	struct tt_route *rt;
 	struct ethhdr *eth;
 	struct iphdr *ip = tt_ipv4_header(skb);
 
@@ -46,7 +49,14 @@ TT_INLINE struct tt_verdict tt_wep_ipv4(struct __sk_buff *skb)
 
 	dst = tt_ep_lookup(ip->daddr);
 	if (dst)
-		return tt_deliver_local(eth, ip, dst);
+		return tt_deliver_local(eth, ip, dst, TT_R_FWD_LOCAL);
+
+	rt = tt_route_lookup(ip->daddr);
+	if (rt && tt_route_is_remote_workload(rt))
+		return tt_to_remote_node(skb, ip, rt);
+	if (rt && rt->type == TT_RT_LOCAL_BLOCK)
+		return tt_drop(TT_R_DROP_BLACKHOLE);
+	/* The host, other nodes, the outside world: the kernel routes those. */
 	return tt_pass(TT_R_PASSED);
 }
 

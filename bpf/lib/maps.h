@@ -27,4 +27,19 @@ struct {
 	__type(value, __u64);
 } tt_counters SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tt_route_key);
+	__type(value, struct tt_route);
+} tt_routes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct tt_neigh_key);
+	__type(value, struct tt_neigh);
+} tt_neigh SEC(".maps");
+
 #endif

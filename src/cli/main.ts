@@ -6,6 +6,7 @@ import { applyCommand } from './commands/apply.js';
 import { bpfCommand } from './commands/bpf.js';
 import { labCommand } from './commands/lab.js';
 import { loadCommand } from './commands/load.js';
+import { neighCommand } from './commands/neigh.js';
 import { statusCommand } from './commands/status.js';
 import { unloadCommand } from './commands/unload.js';
 import type { CliDeps } from './context.js';
@@ -20,6 +21,7 @@ export function buildProgram(deps: CliDeps): Command {
     .addCommand(statusCommand(deps))
     .addCommand(applyCommand(deps))
     .addCommand(bpfCommand(deps))
+    .addCommand(neighCommand(deps))
     .addCommand(labCommand(deps));
 }
 

@@ -2,7 +2,7 @@
  * TypeScript mirror of bpf/include/abi.h. test/bpf/abi-layout.test.ts checks every struct here
  * against the BTF of the compiled object, so keep field order and padding exactly as in C.
  */
-import { cstring, ipv4, mac, pad, struct, u32, u64, type StructValue } from './codec.js';
+import { cstring, ipv4, mac, pad, struct, u16, u32, u64, type StructValue } from './codec.js';
 
 export const HOST_MAC = 'ee:ee:ee:ee:ee:ee';
 
@@ -27,7 +27,65 @@ export const IfFlags = {
 export const IfState = struct({ flags: u32, name: cstring(16) });
 
 // struct tt_config (.rodata)
-export const Config = struct({ flags: u32, hostIp: ipv4, uplinkIfindex: u32, _pad: pad(4) });
+export const Config = struct({
+  flags: u32,
+  hostIp: ipv4,
+  uplinkIfindex: u32,
+  uplinkMtu: u32,
+  uplinkMac: mac,
+  vtepMac: mac,
+  vxlanVni: u32,
+  vxlanPort: u16,
+  _pad: pad(2),
+});
+
+// struct tt_route_key { __u32 prefixlen; __be32 addr; }
+export const RouteKey = struct({ prefixLen: u32, addr: ipv4 });
+
+/** enum tt_route_type */
+export const RouteType = {
+  Unknown: 0,
+  Pool: 1,
+  LocalBlock: 2,
+  RemoteBlock: 3,
+  RemoteWorkload: 4,
+  LocalHost: 5,
+  RemoteHost: 6,
+} as const;
+export type RouteTypeName = keyof typeof RouteType;
+
+/** enum tt_route_flags */
+export const RouteFlags = {
+  InPool: 0x1,
+  NatOut: 0x2,
+  Ipip: 0x4,
+  Vxlan: 0x8,
+  SameSubnet: 0x10,
+} as const;
+
+// struct tt_route { __u32 type; __u32 flags; __be32 next_hop; __u32 ifindex; }
+export const Route = struct({ type: u32, flags: u32, nextHop: ipv4, ifindex: u32 });
+
+/** The neighbours map holds remote VTEP MACs under this pseudo-ifindex. */
+export const NEIGH_VTEP_IFINDEX = 0;
+
+// struct tt_neigh_key { __u32 ifindex; __be32 addr; }
+export const NeighKey = struct({ ifindex: u32, addr: ipv4 });
+
+/** Kernel NUD_* states, named as `ip neigh` prints them. */
+export const NudState = {
+  INCOMPLETE: 0x01,
+  REACHABLE: 0x02,
+  STALE: 0x04,
+  DELAY: 0x08,
+  PROBE: 0x10,
+  FAILED: 0x20,
+  NOARP: 0x40,
+  PERMANENT: 0x80,
+} as const;
+
+// struct tt_neigh { __u8 mac[6]; __u16 state; }
+export const Neigh = struct({ mac, state: u16 });
 
 // struct tt_test_rec (test build only)
 export const TestRec = struct({ kind: u32, ifindex: u32, flags: u64 });
@@ -46,6 +104,21 @@ export const Reason = {
   PassedNonIp: 7,
   PassedArp: 8,
   HepPassed: 9,
+  EncapIpip: 10,
+  EncapVxlan: 11,
+  FwdRemote: 12,
+  DecapIpip: 13,
+  DecapVxlan: 14,
+  FwdFromRemote: 15,
+  FragNeeded: 16,
+  DropNoRoute: 17,
+  DropBlackhole: 18,
+  DropTunnelSrc: 19,
+  DropNoVtep: 20,
+  DropEncap: 21,
+  HepEncapIpip: 22,
+  HepEncapVxlan: 23,
+  ToHepPassed: 24,
 } as const;
 export type ReasonName = keyof typeof Reason;
 export const REASON_SLOTS = 64; // TT_R_MAX
@@ -67,6 +140,21 @@ export const REASON_INFO: Record<ReasonName, ReasonInfo> = {
   PassedNonIp: { category: 'Passed', caption: 'not IPv4 or ARP' },
   PassedArp: { category: 'Passed', caption: 'ARP for the kernel' },
   HepPassed: { category: 'Passed', caption: 'arrived on the uplink' },
+  EncapIpip: { category: 'Redirect', caption: 'to another node in IPIP' },
+  EncapVxlan: { category: 'Redirect', caption: 'to another node in VXLAN' },
+  FwdRemote: { category: 'Redirect', caption: 'to another node, unencapsulated' },
+  DecapIpip: { category: 'Redirect', caption: 'from another node in IPIP, to a pod' },
+  DecapVxlan: { category: 'Redirect', caption: 'from another node in VXLAN, to a pod' },
+  FwdFromRemote: { category: 'Redirect', caption: 'from another node, unencapsulated, to a pod' },
+  FragNeeded: { category: 'Dropped', caption: 'too big to encapsulate (ICMP frag-needed sent)' },
+  DropNoRoute: { category: 'Dropped', caption: 'no path to the next hop' },
+  DropBlackhole: { category: 'Dropped', caption: 'to a local block with no such endpoint' },
+  DropTunnelSrc: { category: 'Dropped', caption: 'tunnel packet from an unknown host' },
+  DropNoVtep: { category: 'Dropped', caption: 'VXLAN peer with no known VTEP MAC' },
+  DropEncap: { category: 'Dropped', caption: 'encapsulation helper failed' },
+  HepEncapIpip: { category: 'Redirect', caption: 'host to another node in IPIP' },
+  HepEncapVxlan: { category: 'Redirect', caption: 'host to another node in VXLAN' },
+  ToHepPassed: { category: 'Passed', caption: 'leaving on the uplink' },
 };
 
 
@@ -75,3 +163,7 @@ export type Endpoint = StructValue<(typeof EpValue)['fields']>;
 export type IfStateValue = StructValue<(typeof IfState)['fields']>;
 export type DataplaneConfig = StructValue<(typeof Config)['fields']>;
 export type TestRecValue = StructValue<(typeof TestRec)['fields']>;
+export type RouteKeyValue = StructValue<(typeof RouteKey)['fields']>;
+export type RouteValue = StructValue<(typeof Route)['fields']>;
+export type NeighKeyValue = StructValue<(typeof NeighKey)['fields']>;
+export type NeighValue = StructValue<(typeof Neigh)['fields']>;

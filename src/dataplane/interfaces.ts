@@ -33,3 +33,16 @@ export function ipv4AddressesOf(ifname: string): Array<{ address: string; prefix
   const links = JSON.parse(out || '[]') as Array<{ addr_info?: Array<{ local: string; prefixlen: number }> }>;
   return (links[0]?.addr_info ?? []).map((a) => ({ address: a.local, prefixLen: a.prefixlen }));
 }
+
+export interface LinkInfo {
+  mac: string;
+  mtu: number;
+}
+
+/** MAC address and MTU of an interface, read with iproute2 in the thread's netns. */
+export function linkInfoOf(ifname: string): LinkInfo {
+  const out = execFileSync('ip', ['-j', 'link', 'show', 'dev', ifname], { encoding: 'utf8' });
+  const link = (JSON.parse(out || '[]') as Array<{ address: string; mtu: number }>)[0];
+  if (!link) throw new Error(`interface ${ifname} does not exist in this network namespace`);
+  return { mac: link.address, mtu: link.mtu };
+}

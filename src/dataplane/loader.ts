@@ -12,7 +12,7 @@ import { ensurePinLayout } from './bpffs.js';
 import { PINNED_MAPS } from './maps/index.js';
 import { pinName, type MapDef } from './typed-map.js';
 
-export const PROGRAMS = ['tt_from_wep', 'tt_from_hep'] as const;
+export const PROGRAMS = ['tt_from_wep', 'tt_from_hep', 'tt_to_hep'] as const;
 export type ProgramName = (typeof PROGRAMS)[number];
 
 export interface LoadOptions {
@@ -33,7 +33,16 @@ export interface LoadedObject {
 }
 
 export function defaultConfig(): DataplaneConfig {
-  return { flags: 0, hostIp: '0.0.0.0', uplinkIfindex: 0 };
+  return {
+    flags: 0,
+    hostIp: '0.0.0.0',
+    uplinkIfindex: 0,
+    uplinkMtu: 1500,
+    uplinkMac: '00:00:00:00:00:00',
+    vtepMac: '00:00:00:00:00:00',
+    vxlanVni: 4096,
+    vxlanPort: 4789,
+  };
 }
 
 function checkCompatible(native: NativeBinding, def: MapDef<unknown, unknown>, spec: ObjectMapInfo, path: string, fd: number): void {

@@ -16,11 +16,14 @@ import {
   type Hook,
 } from './attach.js';
 import { ensureBpffs, ensurePinLayout, listPins, pinLayout, removeEmptyDirs, type PinLayout } from './bpffs.js';
-import { ipv4AddressesOf, isWorkloadInterface, listInterfaces } from './interfaces.js';
+import { ipv4AddressesOf, isWorkloadInterface, linkInfoOf, listInterfaces } from './interfaces.js';
+import { derivedVtepMac } from '../model/node.js';
+import { mirrorNeighbours } from './neighbours.js';
 import { defaultConfig, loadObject, PROGRAMS, type ProgramName } from './loader.js';
 import { ifstateMap } from './maps/index.js';
 import { objectPath } from './object-path.js';
 import { tryRun } from '../util/exec.js';
+import { removeKernelRoutes } from './kernel-routes.js';
 import { mapPinPath, openNodeMaps, type NodeMaps } from './pinned-maps.js';
 
 export interface LoadNodeOptions {
@@ -28,6 +31,13 @@ export interface LoadNodeOptions {
   uplink?: string;
   attachMode: AttachModeOption;
   objectPath?: string;
+  /** Calico node name: derives the VXLAN tunnel MAC when vtepMac is not given */
+  nodeName?: string;
+  vtepMac?: string;
+  /** defaults: the uplink's first IPv4 address; VNI 4096, port 4789 (Calico's) */
+  hostIp?: string;
+  vxlanVni?: number;
+  vxlanPort?: number;
 }
 
 export interface AttachedIface {
@@ -44,15 +54,25 @@ export interface LoadReport {
   reusedMaps: string[];
   attached: AttachedIface[];
   pruned: string[];
+  config: DataplaneConfig;
 }
 
-function uplinkConfig(native: NativeBinding, uplink: string | undefined): DataplaneConfig {
+function nodeConfig(native: NativeBinding, opts: LoadNodeOptions): DataplaneConfig {
   const config = defaultConfig();
-  if (!uplink) return config;
-  const ifindex = native.ifNameToIndex(uplink);
-  if (ifindex === 0) throw new Error(`uplink interface ${uplink} does not exist in this network namespace`);
-  config.uplinkIfindex = ifindex;
-  config.hostIp = ipv4AddressesOf(uplink)[0]?.address ?? '0.0.0.0';
+  if (opts.vxlanVni !== undefined) config.vxlanVni = opts.vxlanVni;
+  if (opts.vxlanPort !== undefined) config.vxlanPort = opts.vxlanPort;
+  if (opts.vtepMac) config.vtepMac = opts.vtepMac;
+  else if (opts.nodeName) config.vtepMac = derivedVtepMac(opts.nodeName);
+  if (opts.uplink) {
+    const ifindex = native.ifNameToIndex(opts.uplink);
+    if (ifindex === 0) throw new Error(`uplink interface ${opts.uplink} does not exist in this network namespace`);
+    const link = linkInfoOf(opts.uplink);
+    config.uplinkIfindex = ifindex;
+    config.uplinkMac = link.mac;
+    config.uplinkMtu = link.mtu;
+    config.hostIp = ipv4AddressesOf(opts.uplink)[0]?.address ?? '0.0.0.0';
+  }
+  if (opts.hostIp) config.hostIp = opts.hostIp;
   return config;
 }
 
@@ -69,23 +89,27 @@ function recordIface(maps: NodeMaps, ifindex: number, ifname: string, role: numb
 export function loadNode(native: NativeBinding, opts: LoadNodeOptions): LoadReport {
   ensureBpffs();
   const layout = ensurePinLayout(opts.pinDir);
-  const config = uplinkConfig(native, opts.uplink);
+  const config = nodeConfig(native, opts);
   const loaded = loadObject(native, { objectPath: opts.objectPath ?? objectPath(), config, pinDir: opts.pinDir });
   const maps = openNodeMaps(native, opts.pinDir);
   try {
     for (const name of PROGRAMS) pinProgram(native, layout, name, loaded.programs[name]);
     const attached: AttachedIface[] = [];
-    const attach = (ifname: string, ifindex: number, program: ProgramName, role: number) => {
-      const res = attachProgram(native, layout, { ifindex, ifname, hook: 'ingress' }, loaded.programs[program], opts.attachMode);
+    const attach = (ifname: string, ifindex: number, program: ProgramName, hook: Hook, role: number) => {
+      const res = attachProgram(native, layout, { ifindex, ifname, hook }, loaded.programs[program], opts.attachMode);
       recordIface(maps, ifindex, ifname, role, res.mode);
-      attached.push({ ifname, ifindex, program, hook: 'ingress', ...res });
+      attached.push({ ifname, ifindex, program, hook, ...res });
     };
     for (const iface of listInterfaces(native)) {
-      if (isWorkloadInterface(iface.name)) attach(iface.name, iface.ifindex, 'tt_from_wep', IfFlags.Workload);
+      if (isWorkloadInterface(iface.name)) attach(iface.name, iface.ifindex, 'tt_from_wep', 'ingress', IfFlags.Workload);
     }
-    if (opts.uplink) attach(opts.uplink, config.uplinkIfindex, 'tt_from_hep', IfFlags.Uplink);
+    if (opts.uplink) {
+      attach(opts.uplink, config.uplinkIfindex, 'tt_from_hep', 'ingress', IfFlags.Uplink);
+      attach(opts.uplink, config.uplinkIfindex, 'tt_to_hep', 'egress', IfFlags.Uplink);
+      mirrorNeighbours(native, maps, config.uplinkIfindex);
+    }
     const pruned = pruneIfstate(native, layout, maps, new Set(attached.map((a) => a.ifindex)));
-    return { pinDir: opts.pinDir, reusedMaps: loaded.reused, attached, pruned };
+    return { pinDir: opts.pinDir, reusedMaps: loaded.reused, attached, pruned, config };
   } finally {
     maps.close();
     loaded.close();
@@ -146,6 +170,8 @@ export function attachWorkload(native: NativeBinding, pinDir: string, ifname: st
 export interface UnloadReport {
   detached: string[];
   unpinned: string[];
+  /** kernel routes to remote pod CIDRs that Tortie had installed */
+  kernelRoutes: number;
 }
 
 export function unloadNode(native: NativeBinding, pinDir: string): UnloadReport {
@@ -162,7 +188,8 @@ export function unloadNode(native: NativeBinding, pinDir: string): UnloadReport 
       maps.close();
     }
   }
-  return { detached, unpinned: removeAllPins(native, pinDir) };
+  const kernelRoutes = removeKernelRoutes();
+  return { detached, unpinned: removeAllPins(native, pinDir), kernelRoutes };
 }
 
 /** Removes every pin under pinDir (links are detached first) and the folders. */
@@ -177,4 +204,10 @@ export function removeAllPins(native: NativeBinding, pinDir: string): string[] {
   }
   removeEmptyDirs(pinDir);
   return unpinned;
+}
+
+/** The uplink recorded in ifstate by the last load, if any. */
+export function uplinkOf(maps: NodeMaps): { ifindex: number; name: string } | undefined {
+  const entry = maps.ifstate.entries().find(([, st]) => (st.flags & IfFlags.Uplink) !== 0);
+  return entry ? { ifindex: entry[0], name: entry[1].name } : undefined;
 }

@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NativeBinding } from '../native/binding.js';
-import type { Endpoint, EndpointKey, IfStateValue } from './abi.js';
+import type { Endpoint, EndpointKey, IfStateValue, NeighKeyValue, NeighValue, RouteKeyValue, RouteValue } from './abi.js';
 import { pinLayout } from './bpffs.js';
-import { countersMap, endpointsMap, ifstateMap } from './maps/index.js';
+import { countersMap, endpointsMap, ifstateMap, neighMap, routesMap } from './maps/index.js';
 import { PerCpuMap, TypedMap, pinName, type MapDef } from './typed-map.js';
 
 export class NotLoadedError extends Error {
@@ -26,6 +26,8 @@ function openPinned(native: NativeBinding, pinDir: string, def: MapDef<unknown, 
 
 export interface NodeMaps {
   endpoints: TypedMap<EndpointKey, Endpoint>;
+  routes: TypedMap<RouteKeyValue, RouteValue>;
+  neigh: TypedMap<NeighKeyValue, NeighValue>;
   ifstate: TypedMap<number, IfStateValue>;
   counters: PerCpuMap<number, bigint>;
   close(): void;
@@ -34,22 +36,38 @@ export interface NodeMaps {
 export function openNodeMaps(native: NativeBinding, pinDir: string): NodeMaps {
   return mapsFromFds(native, {
     endpoints: openPinned(native, pinDir, endpointsMap),
+    routes: openPinned(native, pinDir, routesMap),
+    neigh: openPinned(native, pinDir, neighMap),
     ifstate: openPinned(native, pinDir, ifstateMap),
     counters: openPinned(native, pinDir, countersMap),
   });
 }
 
 /** Wraps map fds (e.g. from a freshly loaded test object) in typed maps; the result owns the fds. */
-export function mapsFromFds(native: NativeBinding, fds: { endpoints: number; ifstate: number; counters: number }): NodeMaps {
+export interface NodeMapFds {
+  endpoints: number;
+  routes: number;
+  neigh: number;
+  ifstate: number;
+  counters: number;
+}
+
+export function mapsFromFds(native: NativeBinding, fds: NodeMapFds): NodeMaps {
   const endpoints = new TypedMap(endpointsMap, fds.endpoints, native);
+  const routes = new TypedMap(routesMap, fds.routes, native);
+  const neigh = new TypedMap(neighMap, fds.neigh, native);
   const ifstate = new TypedMap(ifstateMap, fds.ifstate, native);
   const counters = new PerCpuMap(countersMap, fds.counters, native);
   return {
     endpoints,
+    routes,
+    neigh,
     ifstate,
     counters,
     close() {
       endpoints.close();
+      routes.close();
+      neigh.close();
       ifstate.close();
       counters.close();
     },

@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import type { NativeBinding } from '../native/binding.js';
 import type { AttachModeOption } from '../dataplane/attach.js';
 import { loadNode, removeAllPins, unloadNode, type LoadReport } from '../dataplane/node.js';
-import { applyEndpoints } from '../dataplane/endpoints.js';
-import { endpointsForNode } from '../calc/endpoints.js';
+import { applyResources, type ApplyReport } from '../dataplane/apply.js';
 import { parseResources, validateAll } from '../model/load.js';
 import { buildTopology, destroyTopology, podMac } from './build.js';
 import { netnsExists, withNetns } from './netns.js';
 import { labResourcesYaml } from './resources.js';
+import { startNeighWatchers, stopNeighWatchers } from './watchers.js';
 import { labSpec, type LabOptions, type LabSpec } from './topology.js';
 
 export const LAB_STATE_DIR = '/run/tortie/lab';
@@ -21,7 +21,7 @@ const LAB_PIN_PARENT = '/sys/fs/bpf/tortie';
 export interface LabUpReport {
   spec: LabSpec;
   resourcesFile: string;
-  loads: Array<{ node: string; report: LoadReport; endpoints: number }>;
+  loads: Array<{ node: string; report: LoadReport; applied: ApplyReport }>;
 }
 
 export function labUp(native: NativeBinding, opts: LabOptions & { attachMode: AttachModeOption }): LabUpReport {
@@ -37,13 +37,16 @@ export function labUp(native: NativeBinding, opts: LabOptions & { attachMode: At
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2));
 
     const resources = validateAll(parseResources(yaml, resourcesFile));
-    const loads = spec.nodes.map((node) =>
-      withNetns(native, node.netns, () => {
-        const report = loadNode(native, { pinDir: node.pinDir, uplink: node.uplink, attachMode: opts.attachMode });
-        const applied = applyEndpoints(native, node.pinDir, endpointsForNode(resources, node.name), opts.attachMode);
-        return { node: node.name, report, endpoints: applied.programmed.length };
-      }),
-    );
+    const loads = spec.nodes
+      .filter((node) => node.dataplane === 'tortie')
+      .map((node) =>
+        withNetns(native, node.netns, () => {
+          const report = loadNode(native, { pinDir: node.pinDir, uplink: node.uplink, attachMode: opts.attachMode, nodeName: node.name });
+          const applied = applyResources(native, { pinDir: node.pinDir, nodeName: node.name, attachMode: opts.attachMode }, resources);
+          return { node: node.name, report, applied };
+        }),
+      );
+    startNeighWatchers(dir, spec.nodes.filter((n) => n.dataplane === 'tortie'));
     return { spec, resourcesFile, loads };
   } catch (err) {
     labDown(native, spec.name);
@@ -63,6 +66,7 @@ export function labDown(native: NativeBinding, name: string): LabDownReport {
         .filter((d) => d.startsWith(`lab-${name}-`))
         .map((d) => join(LAB_PIN_PARENT, d))
     : [];
+  stopNeighWatchers(join(LAB_STATE_DIR, name));
   const errors: unknown[] = [];
   for (const pinDir of pinDirs) {
     const nodeNetns = `${prefix}${pinDir.slice(pinDir.lastIndexOf('-') + 1)}`;

@@ -90,6 +90,45 @@ export interface BtfStruct {
   members: BtfMember[];
 }
 
+/** One AF_INET entry of the kernel neighbour table (RTM_NEWNEIGH/RTM_DELNEIGH, as `ip neigh` shows it). */
+export interface NeighEntry {
+  ifindex: number;
+  /** dotted quad */
+  ip: string;
+  /** 'aa:bb:cc:dd:ee:ff'; null when the entry has no (6-byte) link-layer address, e.g. INCOMPLETE/FAILED */
+  mac: string | null;
+  /** NUD_* bits (NudState in src/dataplane/abi.ts) */
+  state: number;
+  /** NTF_* bits (ndm_flags) */
+  flags: number;
+}
+
+export interface NeighEvent extends NeighEntry {
+  /** RTM_NEWNEIGH (added or changed: the entry's full current state) or RTM_DELNEIGH */
+  type: 'new' | 'del';
+}
+
+export interface NeighWatchInfo {
+  /**
+   * The kernel dropped events (ENOBUFS, the socket's receive buffer overflowed): `events` is empty
+   * and the caller must resync from `neighList`. Also set together with `error`.
+   */
+  overrun: boolean;
+  /** A read from the socket failed: the watcher has closed itself; resync and watch again. */
+  error?: Error;
+}
+
+/**
+ * Called on the JS thread once per readable socket with every event queued until then (in kernel
+ * order). An exception thrown here is not caught: it reaches process 'uncaughtException'.
+ */
+export type NeighWatchCallback = (events: NeighEvent[], info: NeighWatchInfo) => void;
+
+export interface NeighWatcher {
+  /** Stops the events and closes the socket. Idempotent. */
+  close(): void;
+}
+
 export interface NativeBinding {
   // ---- objects (libbpf bpf_object__*) -------------------------------------------
   objectOpen(path: string): ObjectHandle;
@@ -166,6 +205,17 @@ export interface NativeBinding {
   ifNameToIndex(name: string): number;
   /** if_indextoname; '' when none */
   ifIndexToName(ifindex: number): string;
+
+  // ---- kernel neighbour table (rtnetlink, the calling thread's current netns) -------
+  /** RTM_GETNEIGH dump of the AF_INET entries on `ifindex` (0 = every interface). Socket opened per call. */
+  neighList(ifindex: number): NeighEntry[];
+  /**
+   * Subscribes to RTMGRP_NEIGH (AF_INET only, every interface: filter by ifindex yourself). The
+   * socket is opened now, in the calling thread's netns, and read by libuv on the JS thread. While
+   * open the watcher keeps the event loop (the process) alive and is never garbage collected:
+   * call close() when done.
+   */
+  neighWatch(callback: NeighWatchCallback): NeighWatcher;
 
   // ---- BTF ----------------------------------------------------------------------
   /** Struct layout from an ELF object's BTF (btf__parse); null when the struct is absent. */

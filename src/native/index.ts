@@ -15,6 +15,7 @@ export type * from './binding.js';
 /** sizeof(struct ethhdr): the kernel refuses shorter packets for tc programs. */
 const ETH_HLEN = 14;
 const TC_PRIORITY_MAX = 0xffff;
+const IFINDEX_MAX = 0x7fff_ffff;
 
 /** Value checks per function, run before the call. Keys double as the list of functions to wrap. */
 const CHECKS: { [K in keyof NativeBinding]: (...args: Parameters<NativeBinding[K]>) => void } = {
@@ -121,10 +122,21 @@ const CHECKS: { [K in keyof NativeBinding]: (...args: Parameters<NativeBinding[K
   ifNameToIndex: (name) => v.nonEmptyString('name', name),
   ifIndexToName: (ifindex) => v.u32('ifindex', ifindex),
 
+  neighList: (ifindex) => v.intInRange('ifindex', ifindex, 0, IFINDEX_MAX),
+  neighWatch: (callback) => v.func('callback', callback),
+
   btfStruct: (objPath, structName) => {
     v.nonEmptyString('objPath', objPath);
     v.nonEmptyString('structName', structName);
   },
+};
+
+/**
+ * Argument adapters, run after the checks: errors handed to callbacks become typed too. Callbacks
+ * are never wrapped in a try: what they throw must reach 'uncaughtException' as is.
+ */
+const ADAPT: { [K in keyof NativeBinding]?: (...args: Parameters<NativeBinding[K]>) => Parameters<NativeBinding[K]> } = {
+  neighWatch: (callback) => [(events, info) => callback(events, info.error ? { ...info, error: fromNative(info.error) } : info)],
 };
 
 function checkTcFilter(ifindex: number, ingress: boolean, handle: number, priority: number): void {
@@ -156,10 +168,12 @@ export function wrapNative(raw: NativeBinding): NativeBinding {
       throw new Error(`the native addon has no function ${name}: rebuild it with \`npm run build:native\``);
     }
     const check = CHECKS[name] as (...args: unknown[]) => void;
+    const adapt = ADAPT[name] as ((...args: unknown[]) => unknown[]) | undefined;
     wrapped[name] = (...args: unknown[]) => {
       check(...args);
+      const callArgs = adapt ? adapt(...args) : args;
       try {
-        return fn.apply(raw, args);
+        return fn.apply(raw, callArgs);
       } catch (e) {
         throw fromNative(e);
       }

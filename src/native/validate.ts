@@ -83,3 +83,7 @@ export function packed(name: string, v: unknown, count: number): void {
 export function object(name: string, v: unknown): asserts v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) throw invalid(name, 'object', v);
 }
+
+export function func(name: string, v: unknown): void {
+  if (typeof v !== 'function') throw invalid(name, 'function', v);
+}

@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { native } from '../../src/native/index.js';
-import { labDown, labUp } from '../../src/lab/index.js';
+import { LAB_STATE_DIR, labDown, labUp } from '../../src/lab/index.js';
+import { stopNeighWatchers } from '../../src/lab/watchers.js';
+import { join } from 'node:path';
 import { inNetns, readSysctl, sysctl } from '../../src/lab/netns.js';
 import { ping, tcpEcho } from '../../src/lab/probe.js';
 import type { LabNode, LabPod, LabSpec } from '../../src/lab/topology.js';
@@ -36,7 +38,7 @@ describe(`same node, attached with ${attachMode}`, () => {
     const status = JSON.parse(tortieOk(['status', '-o', 'json', '--pin-dir', node.pinDir], { netns: node.netns })) as {
       interfaces: Array<{ name: string; flags: string[]; programs: string[] }>;
     };
-    expect(status.interfaces).toHaveLength(4);
+    expect(status.interfaces).toHaveLength(4); // 3 cali + the uplink (ingress and egress)
     for (const iface of status.interfaces) {
       expect(iface.flags).toContain(attachMode);
       expect(iface.programs[0]).toContain(`(${attachMode} id`);
@@ -103,14 +105,14 @@ describe(`same node, attached with ${attachMode}`, () => {
     const args = ['load', '--uplink', node.uplink, '--pin-dir', node.pinDir, '-o', 'json'];
     const first = JSON.parse(tortieOk(args, { netns: node.netns })) as { reusedMaps: string[]; attached: Array<{ replaced: boolean }> };
     const second = JSON.parse(tortieOk(args, { netns: node.netns })) as { reusedMaps: string[]; attached: Array<{ replaced: boolean }> };
-    expect(first.reusedMaps.sort()).toEqual(['tt_counters', 'tt_endpoints', 'tt_ifstate']);
+    expect(first.reusedMaps.sort()).toEqual(['tt_counters', 'tt_endpoints', 'tt_ifstate', 'tt_neigh', 'tt_routes']);
     expect(second.attached.every((a) => a.replaced)).toBe(true);
     const endpoints = JSON.parse(tortieOk(['bpf', 'endpoints', 'dump', '-o', 'json', '--pin-dir', node.pinDir], { netns: node.netns })) as unknown[];
     expect(endpoints).toHaveLength(3);
     const status = JSON.parse(tortieOk(['status', '-o', 'json', '--pin-dir', node.pinDir], { netns: node.netns })) as {
-      interfaces: Array<{ name: string; programs: string[] }>;
+      interfaces: Array<{ name: string; flags: string[]; programs: string[] }>;
     };
-    for (const iface of status.interfaces) expect(iface.programs, iface.name).toHaveLength(1);
+    for (const iface of status.interfaces) expect(iface.programs, iface.name).toHaveLength(iface.flags.includes('uplink') ? 2 : 1);
     expect(ping(pods[0]!.netns, pods[2]!.ip).ok).toBe(true);
   });
 
@@ -145,9 +147,11 @@ describe(`same node, attached with ${attachMode}`, () => {
     };
     const progIds = status.programs.map((p) => p.id);
     const mapIds = status.maps.map((m) => m.id);
-    expect(progIds.length).toBe(2);
-    expect(mapIds.length).toBe(3);
+    expect(progIds.length).toBe(3);
+    expect(mapIds.length).toBe(5);
 
+    // Like stopping the DaemonSet first: the lab's neighbour watcher holds the maps open.
+    stopNeighWatchers(join(LAB_STATE_DIR, name));
     tortieOk(['unload', '--pin-dir', node.pinDir], { netns: node.netns });
 
     expect(existsSync(node.pinDir)).toBe(false);

@@ -47,7 +47,13 @@ export class BpfHarness {
     );
     const fds = this.loaded.maps;
     // The typed maps take over these fds; close() releases the rest.
-    this.maps = mapsFromFds(native, { endpoints: fds.tt_endpoints!, ifstate: fds.tt_ifstate!, counters: fds.tt_counters! });
+    this.maps = mapsFromFds(native, {
+      endpoints: fds.tt_endpoints!,
+      routes: fds.tt_routes!,
+      neigh: fds.tt_neigh!,
+      ifstate: fds.tt_ifstate!,
+      counters: fds.tt_counters!,
+    });
   }
 
   ifindex(name: string): number {

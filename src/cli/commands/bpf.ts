@@ -1,7 +1,7 @@
 /** `tortie bpf <map> dump`: read-only views of every pinned map. */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { IfFlags, Reason, REASON_INFO, type ReasonName } from '../../dataplane/abi.js';
+import { IfFlags, NEIGH_VTEP_IFINDEX, NudState, Reason, REASON_INFO, RouteFlags, RouteType, type ReasonName } from '../../dataplane/abi.js';
 import { openNodeMaps, type NodeMaps } from '../../dataplane/pinned-maps.js';
 import { defaultPinDir, type CliDeps } from '../context.js';
 import { outputFormat, printJson, printTable } from '../output.js';
@@ -76,6 +76,47 @@ function dumpIfstate(deps: CliDeps, opts: DumpOptions): void {
   });
 }
 
+const routeTypeName = (type: number) =>
+  (Object.entries(RouteType).find(([, v]) => v === type)?.[0] ?? `type-${type}`).replace(/[A-Z]/g, (c, i: number) => (i ? '-' : '') + c.toLowerCase());
+
+function dumpRoutes(deps: CliDeps, opts: DumpOptions): void {
+  withMaps(deps, opts.pinDir, (maps) => {
+    const rows = maps.routes
+      .entries()
+      .sort(([a], [b]) => compareIPv4(a.addr, b.addr) || a.prefixLen - b.prefixLen)
+      .map(([k, v]) => ({ dest: `${k.addr}/${k.prefixLen}`, type: routeTypeName(v.type), flags: flagNames(v.flags, RouteFlags), nextHop: v.nextHop }));
+    if (opts.output === 'json') return printJson(deps.out, rows.map((r) => ({ dest: r.dest, type: r.type, flags: r.flags, next_hop: r.nextHop })));
+    for (const r of rows) {
+      const nh = r.nextHop !== '0.0.0.0' ? ` nh ${r.nextHop}` : '';
+      deps.out(`${r.dest.padStart(18)}: ${[r.type, ...r.flags].join(' ')}${nh}`);
+    }
+  });
+}
+
+export function nudName(state: number): string {
+  return (Object.entries(NudState) as Array<[string, number]>)
+    .filter(([, bit]) => (state & bit) !== 0)
+    .map(([name]) => name)
+    .join(',') || 'NONE';
+}
+
+function dumpNeigh(deps: CliDeps, opts: DumpOptions): void {
+  const native = deps.native();
+  withMaps(deps, opts.pinDir, (maps) => {
+    const rows = maps.neigh
+      .entries()
+      .sort(([a], [b]) => a.ifindex - b.ifindex || compareIPv4(a.addr, b.addr))
+      .map(([k, v]) => {
+        const dev = k.ifindex === NEIGH_VTEP_IFINDEX ? 'vtep' : native.ifIndexToName(k.ifindex) || `if${k.ifindex}`;
+        const hasMac = v.mac !== '00:00:00:00:00:00';
+        return { dst: k.addr, dev, ifindex: k.ifindex, lladdr: hasMac ? v.mac : null, state: nudName(v.state) };
+      });
+    if (opts.output === 'json') return printJson(deps.out, rows);
+    // The same shape as `ip neigh`: IP dev IF lladdr MAC STATE
+    for (const r of rows) deps.out(`${r.dst} dev ${r.dev}${r.lladdr ? ` lladdr ${r.lladdr}` : ''} ${r.state}`);
+  });
+}
+
 function compareIPv4(a: string, b: string): number {
   const n = (ip: string) => ip.split('.').reduce((acc, p) => acc * 256 + Number(p), 0);
   return n(a) - n(b);
@@ -102,6 +143,8 @@ export function bpfCommand(deps: CliDeps): Command {
   return new Command('bpf')
     .description('inspect the BPF maps')
     .addCommand(dumpCommand(deps, 'endpoints', 'local workload endpoints', dumpEndpoints))
+    .addCommand(dumpCommand(deps, 'routes', 'routes: pools, blocks, hosts, with flags and next hop', dumpRoutes))
+    .addCommand(dumpCommand(deps, 'neigh', 'neighbours: the uplink mirror and VTEP MACs, like `ip neigh`', dumpNeigh))
     .addCommand(counters)
     .addCommand(dumpCommand(deps, 'ifstate', 'interfaces Tortie manages', dumpIfstate));
 }

@@ -16,13 +16,14 @@ export const labUpOptions = z.object({
   pods: z.coerce.number().int().min(1).max(16),
   mode: z.enum(['none', 'ipip', 'vxlan', 'direct', 'crosssubnet']),
   attach: z.enum(['auto', 'tcx', 'tc']),
+  kernelNode: z.boolean().default(false),
 });
 
 function describe(deps: CliDeps, spec: LabSpec): void {
   printTable(
     deps.out,
-    ['NODE', 'NETNS', 'UPLINK', 'POD', 'POD NETNS', 'POD IP', 'HOST IF'],
-    spec.nodes.flatMap((n) => n.pods.map((p) => [n.name, n.netns, `${n.uplink} ${n.wireIp}`, p.name, p.netns, p.ip, p.hostIf])),
+    ['NODE', 'DATAPLANE', 'UPLINK', 'POD', 'POD NETNS', 'POD IP', 'HOST IF'],
+    spec.nodes.flatMap((n) => n.pods.map((p) => [n.name, n.dataplane, `${n.uplink} ${n.wireIp}`, p.name, p.netns, p.ip, p.hostIf])),
   );
 }
 
@@ -60,12 +61,18 @@ export function labCommand(deps: CliDeps): Command {
     .option('--pods <n>', 'pods per node', '3')
     .option('--mode <mode>', 'encapsulation between nodes: none | ipip | vxlan | direct | crosssubnet', 'none')
     .option('--attach <mode>', 'auto | tcx | tc', 'auto')
+    .option('--kernel-node', 'the last node runs Calico’s kernel vxlan.calico dataplane instead (vxlan mode)')
     .action((raw) => {
       const opts = labUpOptions.parse(raw);
       const report = labUp(deps.native(), { ...opts, podsPerNode: opts.pods, attachMode: opts.attach });
       describe(deps, report.spec);
       for (const l of report.loads) {
-        deps.out(`${l.node}: ${l.report.attached.length} hook(s) attached (${l.report.attached[0]?.mode ?? '-'}), ${l.endpoints} endpoint(s) programmed`);
+        const c = l.applied.cluster;
+        deps.out(
+          `${l.node}: ${l.report.attached.length} hook(s) attached (${l.report.attached[0]?.mode ?? '-'}), ` +
+            `${l.applied.endpoints.programmed.length} endpoint(s), ${c?.routes ?? 0} route(s), ${c?.vteps ?? 0} VTEP(s)`,
+        );
+        for (const w of c?.warnings ?? []) deps.err(`${l.node}: warning: ${w}`);
       }
       deps.out(`resources: ${report.resourcesFile}`);
     });

@@ -4,7 +4,7 @@
  * misread by a new build.
  */
 import { u32, u64 } from '../codec.js';
-import { EpKey, EpValue, IfState } from '../abi.js';
+import { EpKey, EpValue, IfState, Neigh, NeighKey, Route, RouteKey } from '../abi.js';
 import type { MapDef } from '../typed-map.js';
 
 export const endpointsMap = {
@@ -29,5 +29,19 @@ export const countersMap = {
   perCpu: true,
 } satisfies MapDef<unknown, unknown>;
 
+export const routesMap = {
+  name: 'tt_routes',
+  version: 1,
+  key: RouteKey,
+  value: Route,
+} satisfies MapDef<unknown, unknown>;
+
+export const neighMap = {
+  name: 'tt_neigh',
+  version: 1,
+  key: NeighKey,
+  value: Neigh,
+} satisfies MapDef<unknown, unknown>;
+
 /** Every map Tortie pins, in the order they are listed by `status`. */
-export const PINNED_MAPS = [endpointsMap, ifstateMap, countersMap] as const;
+export const PINNED_MAPS = [endpointsMap, routesMap, neighMap, ifstateMap, countersMap] as const;

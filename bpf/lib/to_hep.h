@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Traffic leaving on the uplink (tc egress). The host's own packets to pods on other nodes are
+ * routed here by the kernel routes Tortie installs; they get the tunnel header tunl0 or
+ * vxlan.calico would have added. Packets already encapsulated are addressed to a node, not a pod,
+ * so they pass untouched. */
+#ifndef TORTIE_TO_HEP_H
+#define TORTIE_TO_HEP_H
+
+#include "counters.h"
+#include "to_node.h"
+
+TT_INLINE struct tt_verdict tt_to_hep_ipv4(struct __sk_buff *skb)
+{
+	struct iphdr *ip = tt_ipv4_header(skb);
+	struct tt_route *rt;
+	__u32 overhead;
+	__be32 next_hop;
+
+	if (!ip)
+		return tt_pass(TT_R_TO_HEP_PASSED); /* not ours to judge: the host sent it */
+	rt = tt_route_lookup(ip->daddr);
+	if (!rt || !tt_route_is_remote_workload(rt) || !(rt->flags & (TT_RF_IPIP | TT_RF_VXLAN)))
+		return tt_pass(TT_R_TO_HEP_PASSED);
+	overhead = tt_route_overhead(rt);
+	next_hop = rt->next_hop;
+	if (tt_too_big(skb, overhead)) {
+		/* Back up the host's stack, as if the next hop had said so. */
+		__u8 zero[ETH_ALEN] = {};
+
+		return (struct tt_verdict){
+			.action = tt_icmp_frag_needed(skb, TT_CONFIG.uplink_mtu - overhead, (const __u8 *)TT_CONFIG.uplink_mac,
+						      zero, TT_CONFIG.uplink_ifindex, BPF_F_INGRESS),
+			.reason = TT_R_FRAG_NEEDED,
+		};
+	}
+	/* The kernel already resolved the MAC of the route's gateway, which is also the way to next_hop. */
+	if (rt->flags & TT_RF_IPIP) {
+		if (tt_encap_ipip(skb, next_hop))
+			return tt_drop(TT_R_DROP_ENCAP);
+		return tt_pass(TT_R_HEP_ENCAP_IPIP);
+	}
+	{
+		struct tt_neigh *vtep = tt_vtep_lookup(next_hop);
+		__u8 vtep_mac[ETH_ALEN];
+
+		if (!vtep)
+			return tt_drop(TT_R_DROP_NO_VTEP);
+		__builtin_memcpy(vtep_mac, vtep->mac, ETH_ALEN);
+		if (tt_encap_vxlan(skb, next_hop, vtep_mac))
+			return tt_drop(TT_R_DROP_ENCAP);
+	}
+	return tt_pass(TT_R_HEP_ENCAP_VXLAN);
+}
+
+TT_INLINE int tt_to_hep_main(struct __sk_buff *skb)
+{
+	struct tt_verdict v;
+	struct ethhdr *eth;
+
+	if (!tt_linear(skb, ETH_HLEN)) {
+		v = tt_pass(TT_R_TO_HEP_PASSED);
+		goto out;
+	}
+	eth = TT_DATA(skb);
+	if ((void *)(eth + 1) <= TT_DATA_END(skb) && eth->h_proto == bpf_htons(ETH_P_IP))
+		v = tt_to_hep_ipv4(skb);
+	else
+		v = tt_pass(TT_R_TO_HEP_PASSED);
+out:
+	tt_count(v.reason);
+	return v.action;
+}
+
+#endif

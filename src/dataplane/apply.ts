@@ -1,0 +1,64 @@
+/**
+ * Applies Calico resources to this node's dataplane: WorkloadEndpoints of this node into the
+ * endpoints map; pools, nodes and IPAM blocks into routes, VTEP MACs and the host's kernel routes.
+ */
+import type { NativeBinding } from '../native/binding.js';
+import type { Resource } from '../model/resources.js';
+import { calcNodeEndpoints } from '../calc/endpoints.js';
+import { calcClusterRoutes } from '../calc/routes.js';
+import type { AttachModeOption } from './attach.js';
+import { applyEndpoints, type EndpointApplyReport } from './endpoints.js';
+import { syncKernelRoutes } from './kernel-routes.js';
+import { syncVteps } from './neighbours.js';
+import { uplinkOf } from './node.js';
+import { openNodeMaps } from './pinned-maps.js';
+import { syncRoutes } from './routes.js';
+import { linkInfoOf } from './interfaces.js';
+
+export interface ApplyOptions {
+  pinDir: string;
+  nodeName: string;
+  attachMode: AttachModeOption;
+}
+
+export interface ClusterApplyReport {
+  routes: number;
+  removedRoutes: number;
+  vteps: number;
+  kernelRoutes: number;
+  warnings: string[];
+}
+
+export interface ApplyReport {
+  endpoints: EndpointApplyReport;
+  /** null when the resources held no IPPool, Node or IPAMBlock (routing state left as it was) */
+  cluster: ClusterApplyReport | null;
+}
+
+const CLUSTER_KINDS = new Set(['IPPool', 'Node', 'IPAMBlock']);
+
+export function applyResources(native: NativeBinding, opts: ApplyOptions, resources: readonly Resource[]): ApplyReport {
+  const { endpoints: desired } = calcNodeEndpoints(resources, opts.nodeName);
+  const endpoints = applyEndpoints(native, opts.pinDir, desired, opts.attachMode);
+  const cluster = resources.some((r) => CLUSTER_KINDS.has(r.kind)) ? applyCluster(native, opts, resources) : null;
+  return { endpoints, cluster };
+}
+
+/** Cluster resources describe the whole routing state: what they don't mention is removed. */
+function applyCluster(native: NativeBinding, opts: ApplyOptions, resources: readonly Resource[]): ClusterApplyReport {
+  const maps = openNodeMaps(native, opts.pinDir);
+  try {
+    const uplink = uplinkOf(maps);
+    const uplinkMtu = uplink ? linkInfoOf(uplink.name).mtu : 1500;
+    const calc = calcClusterRoutes(resources, { nodeName: opts.nodeName, uplinkMtu });
+    const routes = syncRoutes(maps, calc.routes);
+    const vteps = syncVteps(maps, calc.vteps);
+    const warnings = [...calc.warnings];
+    let kernelRoutes = 0;
+    if (uplink) kernelRoutes = syncKernelRoutes(uplink.name, calc.kernelRoutes).written;
+    else if (calc.kernelRoutes.length > 0) warnings.push('no uplink loaded (tortie load --uplink IF): the host cannot reach remote pods');
+    return { routes: routes.written, removedRoutes: routes.removed, vteps: vteps.written, kernelRoutes, warnings };
+  } finally {
+    maps.close();
+  }
+}

@@ -1,0 +1,3 @@
+import { crossNodeSuite } from './cross-node.suite.js';
+
+crossNodeSuite('vxlan');
