@@ -11,6 +11,8 @@
         "native/src/link.cc",
         "native/src/log.cc",
         "native/src/map.cc",
+        "native/src/neigh_watch.cc",
+        "native/src/netlink.cc",
         "native/src/netns.cc",
         "native/src/object.cc",
         "native/src/prog.cc",

@@ -46,7 +46,7 @@ struct tt_ifstate {
 
 /* ---- routes: LPM trie of everything Tortie routes --------------------------- */
 struct tt_route_key {
-	__u32 prefixlen; /* LPM: bits of addr that count */
+	__u32 prefix_len; /* LPM: bits of addr that count */
 	__be32 addr;     /* NBO */
 };
 

@@ -25,6 +25,14 @@ _Static_assert(sizeof(struct tt_config) == 36, "tt_config layout is mirrored in 
 _Static_assert(sizeof(struct tt_ep_value) == 16, "tt_ep_value layout is mirrored in TS");
 _Static_assert(sizeof(struct tt_ifstate) == 20, "tt_ifstate layout is mirrored in TS");
 
+/* Reads a MAC out of TT_CONFIG byte by byte: a plain memcpy would cast the volatile away and let
+ * the compiler fold the all-zero initializer into the program. */
+#define TT_CONFIG_MAC(dst, field)                              \
+	do {                                                   \
+		for (int __i = 0; __i < 6; __i++)              \
+			(dst)[__i] = TT_CONFIG.field[__i];     \
+	} while (0)
+
 /* What a packet handler decided: a tc verdict plus the reason it is counted under. */
 struct tt_verdict {
 	int action;

@@ -114,7 +114,7 @@ TT_INLINE int tt_encap_vxlan(struct __sk_buff *skb, __be32 daddr, const __u8 *re
 	vx->flags = bpf_htonl(TT_VXLAN_FLAG_VNI);
 	vx->vni = bpf_htonl(TT_CONFIG.vxlan_vni << 8);
 	__builtin_memcpy(inner_eth->h_dest, vtep_mac, ETH_ALEN);
-	__builtin_memcpy(inner_eth->h_source, (const void *)TT_CONFIG.vtep_mac, ETH_ALEN);
+	TT_CONFIG_MAC(inner_eth->h_source, vtep_mac);
 	inner_eth->h_proto = bpf_htons(ETH_P_IP);
 	return 0;
 }

@@ -45,6 +45,12 @@ TT_INLINE struct tt_verdict tt_decap_vxlan(struct __sk_buff *skb, struct iphdr *
 
 	if (outer->ihl != 5 || (outer->frag_off & bpf_htons(TT_IP_OFFSET_MASK | 0x2000)))
 		return tt_pass(TT_R_HEP_PASSED);
+	/* Any UDP for the host comes this way: look at the port before asking for a VXLAN's length. */
+	if (!tt_linear(skb, ETH_HLEN + sizeof(struct iphdr) + sizeof(*udp)))
+		return tt_pass(TT_R_HEP_PASSED);
+	udp = TT_DATA(skb) + ETH_HLEN + sizeof(struct iphdr);
+	if ((void *)(udp + 1) > TT_DATA_END(skb) || udp->dest != bpf_htons(TT_CONFIG.vxlan_port))
+		return tt_pass(TT_R_HEP_PASSED);
 	if (!tt_linear(skb, ETH_HLEN + TT_VXLAN_OVERHEAD + sizeof(struct iphdr)))
 		return tt_drop(TT_R_DROP_MALFORMED);
 	udp = TT_DATA(skb) + ETH_HLEN + sizeof(struct iphdr);
@@ -52,8 +58,6 @@ TT_INLINE struct tt_verdict tt_decap_vxlan(struct __sk_buff *skb, struct iphdr *
 	inner_eth = (void *)(vx + 1);
 	if ((void *)(inner_eth + 1) > TT_DATA_END(skb))
 		return tt_drop(TT_R_DROP_MALFORMED);
-	if (udp->dest != bpf_htons(TT_CONFIG.vxlan_port))
-		return tt_pass(TT_R_HEP_PASSED);
 	/* Another VNI, or no VNI: not Calico's overlay, not ours. */
 	if (!(vx->flags & bpf_htonl(TT_VXLAN_FLAG_VNI)) || vx->vni != bpf_htonl(TT_CONFIG.vxlan_vni << 8))
 		return tt_pass(TT_R_HEP_PASSED);

@@ -6,7 +6,7 @@
 
 TT_INLINE struct tt_route *tt_route_lookup(__be32 addr)
 {
-	struct tt_route_key key = { .prefixlen = 32, .addr = addr };
+	struct tt_route_key key = { .prefix_len = 32, .addr = addr };
 
 	return bpf_map_lookup_elem(&tt_routes, &key);
 }

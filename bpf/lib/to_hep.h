@@ -25,11 +25,12 @@ TT_INLINE struct tt_verdict tt_to_hep_ipv4(struct __sk_buff *skb)
 	next_hop = rt->next_hop;
 	if (tt_too_big(skb, overhead)) {
 		/* Back up the host's stack, as if the next hop had said so. */
-		__u8 zero[ETH_ALEN] = {};
+		__u8 zero[ETH_ALEN] = {}, own[ETH_ALEN];
 
+		TT_CONFIG_MAC(own, uplink_mac);
 		return (struct tt_verdict){
-			.action = tt_icmp_frag_needed(skb, TT_CONFIG.uplink_mtu - overhead, (const __u8 *)TT_CONFIG.uplink_mac,
-						      zero, TT_CONFIG.uplink_ifindex, BPF_F_INGRESS),
+			.action = tt_icmp_frag_needed(skb, TT_CONFIG.uplink_mtu - overhead, own, zero,
+						      TT_CONFIG.uplink_ifindex, BPF_F_INGRESS),
 			.reason = TT_R_FRAG_NEEDED,
 		};
 	}

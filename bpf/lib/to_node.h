@@ -52,10 +52,11 @@ TT_INLINE struct tt_verdict tt_out_to_node(struct __sk_buff *skb, __be32 next_ho
 	long rc;
 
 	if (tt_neigh_usable(n)) {
-		__u8 mac[ETH_ALEN];
+		__u8 mac[ETH_ALEN], own[ETH_ALEN];
 
 		__builtin_memcpy(mac, n->mac, ETH_ALEN);
-		if (tt_set_macs(skb, mac, (const __u8 *)TT_CONFIG.uplink_mac))
+		TT_CONFIG_MAC(own, uplink_mac);
+		if (tt_set_macs(skb, mac, own))
 			return tt_drop(TT_R_DROP_MALFORMED);
 		return (struct tt_verdict){ .action = tt_redirect(TT_CONFIG.uplink_ifindex, 0), .reason = reason };
 	}

@@ -16,6 +16,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tortie::InitProg(env, exports);
   tortie::InitNetns(env, exports);
   tortie::InitBtf(env, exports);
+  tortie::InitNetlink(env, exports);
+  tortie::InitNeighWatch(env, exports);
   return exports;
 }
 

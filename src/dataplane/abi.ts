@@ -39,7 +39,7 @@ export const Config = struct({
   _pad: pad(2),
 });
 
-// struct tt_route_key { __u32 prefixlen; __be32 addr; }
+// struct tt_route_key { __u32 prefix_len; __be32 addr; }
 export const RouteKey = struct({ prefixLen: u32, addr: ipv4 });
 
 /** enum tt_route_type */

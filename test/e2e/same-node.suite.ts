@@ -101,6 +101,26 @@ describe(`same node, attached with ${attachMode}`, () => {
     }
   });
 
+  it('drops and counts truncated and malformed frames a pod sends (raw sockets), and keeps working', () => {
+    const before = readCounters(node);
+    // An Ethernet header alone, half an IPv4 header, a bad IHL, a short ARP: sent raw on the pod's eth0.
+    const frames = [
+      'eeeeeeeeeeee' + '020000000001' + '0800',
+      'eeeeeeeeeeee' + '020000000001' + '0800' + '4500001c00000000',
+      'eeeeeeeeeeee' + '020000000001' + '0800' + '4300001c000000004001000000000000000000000000',
+      'ffffffffffff' + '020000000001' + '0806' + '000108000604000102000000',
+    ];
+    const script = [
+      'import socket, sys',
+      's = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)',
+      "s.bind(('eth0', 0))",
+      'for f in sys.argv[1:]: s.send(bytes.fromhex(f))',
+    ].join('\n');
+    inNetns(pods[0]!.netns, ['python3', '-c', script, ...frames]);
+    expect(delta(before, readCounters(node), 'DropMalformed')).toBe(frames.length);
+    expect(ping(pods[0]!.netns, pods[1]!.ip).ok).toBe(true);
+  });
+
   it('`tortie load` twice is harmless: same maps, one program per hook, traffic flows', () => {
     const args = ['load', '--uplink', node.uplink, '--pin-dir', node.pinDir, '-o', 'json'];
     const first = JSON.parse(tortieOk(args, { netns: node.netns })) as { reusedMaps: string[]; attached: Array<{ replaced: boolean }> };

@@ -95,7 +95,7 @@ export class BpfHarness {
   }
 
   counters(): bigint[] {
-    return Array.from({ length: 16 }, (_, i) => this.counter(i));
+    return Array.from({ length: 32 }, (_, i) => this.counter(i));
   }
 
   close(): void {

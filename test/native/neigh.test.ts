@@ -275,6 +275,9 @@ describe.skipIf(!IS_ROOT)(`kernel neighbour table over rtnetlink (${IS_ROOT ? 'r
 
       ns.ip('neigh', 'replace', '10.99.0.6', 'lladdr', '02:00:00:00:00:66', 'dev', 'vA', 'nud', 'permanent');
       await rec.until((e) => e.ip === '10.99.0.6' && e.mac === '02:00:00:00:00:66', 'event after the overrun', 5000);
+      // the queue was discarded with the overrun: no stale flips arrive after it
+      const after = rec.batches.slice(rec.batches.indexOf(overrun) + 1).flatMap((b) => b.events);
+      expect(after.map((e) => e.mac)).toEqual(['02:00:00:00:00:66']);
       // the resync a caller does after an overrun
       const entry = ns.run(() => native.neighList(ifindex)).find((e) => e.ip === '10.99.0.6');
       expect(entry).toMatchObject({ mac: '02:00:00:00:00:66', state: NudState.PERMANENT });

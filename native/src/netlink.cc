@@ -1,0 +1,181 @@
+// The kernel neighbour table over rtnetlink: socket helpers, message parsing and the neighList dump.
+#include "netlink.h"
+
+#include <arpa/inet.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "args.h"
+#include "errors.h"
+#include "modules.h"
+
+namespace tortie {
+
+namespace {
+
+// Larger than any single skb the kernel sends on a route socket (dumps cap theirs at 32 KiB).
+constexpr size_t kRecvBuf = 64 * 1024;
+// A dump the kernel flags as inconsistent (table changed under it) is retried this often.
+constexpr int kDumpAttempts = 5;
+
+const rtattr *FirstAttr(const ndmsg *nd) {
+  return reinterpret_cast<const rtattr *>(reinterpret_cast<const char *>(nd) + NLMSG_ALIGN(sizeof(*nd)));
+}
+
+std::string FormatMac(const uint8_t *b) {
+  char s[18];
+  snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+  return s;
+}
+
+// Closes the fd on every way out of NeighList.
+struct FdGuard {
+  int fd;
+  ~FdGuard() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+// Receives one datagram from the kernel (port id 0); other senders are ignored. -1 with errno.
+ssize_t RecvKernel(int fd, std::vector<char> &buf) {
+  for (;;) {
+    sockaddr_nl from = {};
+    socklen_t fromLen = sizeof(from);
+    ssize_t n = recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr *>(&from), &fromLen);
+    if (n < 0 && errno == EINTR) continue;
+    if (n >= 0 && from.nl_pid != 0) continue;
+    return n;
+  }
+}
+
+enum class Dump { kDone, kInterrupted, kFailed };
+
+// One RTM_GETNEIGH dump into `out`. On kFailed, `op`/`err` say what failed.
+Dump DumpOnce(int fd, uint32_t seq, int ifindex, std::vector<Neigh> &out, const char **op, int *err) {
+  struct {
+    nlmsghdr h;
+    ndmsg nd;
+  } req = {};
+  req.h.nlmsg_len = sizeof(req);
+  req.h.nlmsg_type = RTM_GETNEIGH;
+  req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.h.nlmsg_seq = seq;
+  req.nd.ndm_family = AF_INET;
+  sockaddr_nl kernel = {};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd, &req, sizeof(req), 0, reinterpret_cast<sockaddr *>(&kernel), sizeof(kernel)) < 0) {
+    *op = "sendto";
+    *err = LastErrno();
+    return Dump::kFailed;
+  }
+  std::vector<char> buf(kRecvBuf);
+  bool interrupted = false;
+  for (;;) {
+    ssize_t n = RecvKernel(fd, buf);
+    if (n < 0) {
+      *op = "recv";
+      *err = LastErrno();
+      return Dump::kFailed;
+    }
+    int len = static_cast<int>(n);
+    for (auto *h = reinterpret_cast<const nlmsghdr *>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_seq != seq) continue;  // a late answer to an earlier attempt
+      if (h->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
+      if (h->nlmsg_type == NLMSG_DONE) return interrupted ? Dump::kInterrupted : Dump::kDone;
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        const auto *e = static_cast<const nlmsgerr *>(NLMSG_DATA(h));
+        *op = "RTM_GETNEIGH";
+        *err = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? -e->error : EPROTO;
+        return Dump::kFailed;
+      }
+      Neigh neigh;
+      if (ParseNeigh(h, &neigh) && (ifindex == 0 || neigh.ifindex == ifindex)) out.push_back(std::move(neigh));
+    }
+  }
+}
+
+Napi::Value NeighList(const Napi::CallbackInfo &info) {
+  REQUIRE_ARG_NUMBER(0, "ifindex");
+  Napi::Env env = info.Env();
+  int ifindex = I32(info[0]);
+  // Opened per call: the calling thread may have setns()'d since the last one.
+  FdGuard sock{RtnlOpen(0, false)};
+  if (sock.fd < 0) return ThrowBpfError(env, "socket", LastErrno(), nullptr, "NETLINK_ROUTE");
+  std::vector<Neigh> found;
+  const char *op = "RTM_GETNEIGH";
+  int err = EINTR;  // reported if every attempt was interrupted
+  for (uint32_t attempt = 1; attempt <= kDumpAttempts; attempt++) {
+    found.clear();
+    Dump d = DumpOnce(sock.fd, attempt, ifindex, found, &op, &err);
+    if (d == Dump::kFailed) return ThrowBpfError(env, op, err);
+    if (d == Dump::kDone) {
+      Napi::Array out = Napi::Array::New(env, found.size());
+      for (size_t i = 0; i < found.size(); i++) out.Set(static_cast<uint32_t>(i), NeighToJs(env, found[i], false));
+      return out;
+    }
+  }
+  return ThrowBpfError(env, op, err, nullptr, "neighbour table kept changing during the dump");
+}
+
+}  // namespace
+
+int RtnlOpen(uint32_t groups, bool nonblock) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), NETLINK_ROUTE);
+  if (fd < 0) return -1;
+  sockaddr_nl addr = {};
+  addr.nl_family = AF_NETLINK;
+  addr.nl_groups = groups;
+  if (bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+bool ParseNeigh(const nlmsghdr *h, Neigh *out) {
+  if (h->nlmsg_type != RTM_NEWNEIGH && h->nlmsg_type != RTM_DELNEIGH) return false;
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(ndmsg))) return false;
+  const auto *nd = static_cast<const ndmsg *>(NLMSG_DATA(h));
+  if (nd->ndm_family != AF_INET) return false;
+  out->deleted = h->nlmsg_type == RTM_DELNEIGH;
+  out->ifindex = nd->ndm_ifindex;
+  out->state = nd->ndm_state;
+  out->flags = nd->ndm_flags;
+  out->ip.clear();
+  out->mac.clear();
+  int len = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd)));
+  for (const rtattr *a = FirstAttr(nd); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+    const void *data = RTA_DATA(a);
+    if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == 4) {
+      char s[INET_ADDRSTRLEN];
+      if (inet_ntop(AF_INET, data, s, sizeof(s))) out->ip = s;
+    } else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
+      out->mac = FormatMac(static_cast<const uint8_t *>(data));
+    }
+  }
+  return !out->ip.empty();
+}
+
+Napi::Object NeighToJs(Napi::Env env, const Neigh &n, bool withType) {
+  Napi::Object o = Napi::Object::New(env);
+  if (withType) o.Set("type", n.deleted ? "del" : "new");
+  o.Set("ifindex", n.ifindex);
+  o.Set("ip", n.ip);
+  o.Set("mac", n.mac.empty() ? env.Null() : Napi::String::New(env, n.mac));
+  o.Set("state", n.state);
+  o.Set("flags", n.flags);
+  return o;
+}
+
+void InitNetlink(Napi::Env env, Napi::Object exports) { Export(env, exports, "neighList", NeighList); }
+
+}  // namespace tortie
