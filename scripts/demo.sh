@@ -34,4 +34,23 @@ in_node node dist/src/cli/main.js bpf counters dump --pin-dir "$PIN_DIR"
 
 echo; echo "== tortie lab down"
 tortie lab down --name "$LAB"
+
+# Cross-node: two nodes (three for CrossSubnet, the third behind a router), in every mode.
+for mode in ipip vxlan direct crosssubnet vxlan-interop; do
+  nodes=2; extra=()
+  [[ $mode == crosssubnet ]] && nodes=3
+  [[ $mode == vxlan-interop ]] && extra=(--kernel-node)
+  lab_mode=${mode%-interop}
+  echo; echo "================ cross-node: $mode ================"
+  tortie lab up --name "$LAB" --nodes "$nodes" --pods 2 --mode "$lab_mode" "${extra[@]}"
+  tortie lab check --name "$LAB"
+  echo "-- on the wire (node1's port), pod11 -> pod${nodes}1:"
+  ip netns exec "tt-$LAB-wire" timeout 5 tcpdump -n -v -l -c 2 -i node1 'icmp or ip proto 4 or udp port 4789' 2>/dev/null &
+  sleep 0.5
+  ip netns exec "tt-$LAB-node1-pod11" ping -c 1 -W 1 "10.24.$nodes.2" >/dev/null
+  wait
+  echo "-- tortie bpf routes dump (node1):"
+  in_node node dist/src/cli/main.js bpf routes dump --pin-dir "$PIN_DIR"
+  tortie lab down --name "$LAB" >/dev/null
+done
 trap - EXIT

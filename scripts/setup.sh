@@ -25,8 +25,12 @@ fi
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund --ignore-scripts
 fi
-npm run --silent build:native >build-native.log 2>&1 || { cat build-native.log; exit 1; }
-rm -f build-native.log
+addon=build/Release/tortie_native.node
+if [[ ! -f $addon || -n $(find native binding.gyp -newer "$addon" -type f 2>/dev/null | head -1) ]]; then
+  log=$(mktemp)
+  npm run --silent build:native >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
+  rm -f "$log"
+fi
 make -s -C bpf
 npx --no-install tsc -p tsconfig.json
 echo "setup: done"

@@ -1,9 +1,9 @@
 // neighWatch: neighbour events (RTMGRP_NEIGH) delivered on the JS thread by libuv, without polling.
 //
 // Lifetime: an open watcher is a ref'd uv handle, so it keeps the event loop (a daemon) alive, and
-// the native side holds its JS object, so garbage collection can never silently stop the events.
-// close() stops the poll; the fd is closed and the memory freed in the uv close callback, once the
-// JS object is gone too. At environment teardown (process exit, worker terminate) an async cleanup
+// the native side holds its close function, so garbage collection can never silently stop the
+// events. close() stops the poll; the fd is closed in the uv close callback, and the memory freed
+// once the close function is collected too (it may outlive the object: `const { close } = ...`). At environment teardown (process exit, worker terminate) an async cleanup
 // hook closes a watcher still open: Node then waits for the close callback, which must run before
 // a worker unloads this addon (it would jump into unmapped code otherwise).
 #include <linux/rtnetlink.h>
@@ -45,7 +45,7 @@ class Watch {
   static Napi::Value CloseFn(const Napi::CallbackInfo &info);
 
   void Drain(int status);
-  void Deliver(std::vector<Neigh> &events, bool overrun, int err);
+  void Deliver(std::vector<Neigh> &events, bool overrun, const char *op, int err);
   void Close();
 
   uv_poll_t poll_;
@@ -53,11 +53,11 @@ class Watch {
   int fd_;
   std::vector<char> buf_;
   Napi::FunctionReference callback_;
-  Napi::ObjectReference self_;  // strong while open
+  Napi::FunctionReference closeFn_;  // strong while open: its finalizer would free this
   napi_async_cleanup_hook_handle cleanup_ = nullptr;  // removed in OnClosed
   bool closing_ = false;
   bool polling_ = false;  // the uv handle exists and its close callback is still due
-  bool jsGone_ = false;
+  bool jsGone_ = false;  // the close function was finalized
 };
 
 Napi::Value Watch::Start(const Napi::CallbackInfo &info) {
@@ -92,16 +92,16 @@ Napi::Value Watch::Start(const Napi::CallbackInfo &info) {
   }
   napi_add_async_cleanup_hook(env, OnEnvCleanup, w, &w->cleanup_);
   w->callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+  Napi::Function closeFn = Napi::Function::New(env, CloseFn, "close", w);
+  closeFn.AddFinalizer(OnFinalize, w);
+  w->closeFn_ = Napi::Persistent(closeFn);
   Napi::Object obj = Napi::Object::New(env);
-  obj.Set("close", Napi::Function::New(env, CloseFn, "close", w));
-  obj.AddFinalizer(OnFinalize, w);
-  w->self_ = Napi::Persistent(obj);
+  obj.Set("close", closeFn);
   return obj;
 }
 
 Napi::Value Watch::CloseFn(const Napi::CallbackInfo &info) {
-  // The JS object (and so this function) outlives nothing it points to: w is freed only after both
-  // the object's finalizer and the uv close callback ran.
+  // w is alive while this function is: it is freed after the function's finalizer and OnClosed.
   static_cast<Watch *>(info.Data())->Close();
   return info.Env().Undefined();
 }
@@ -110,7 +110,7 @@ void Watch::Close() {
   if (closing_) return;
   closing_ = true;
   callback_.Reset();
-  self_.Reset();  // the object may be collected now; its finalizer frees w once the handle is closed
+  closeFn_.Reset();  // collectable now; its finalizer frees w once the handle is closed
   if (polling_) {
     uv_poll_stop(&poll_);
     uv_close(reinterpret_cast<uv_handle_t *>(&poll_), OnClosed);
@@ -134,7 +134,7 @@ void Watch::OnEnvCleanup(napi_async_cleanup_hook_handle, void *arg) { static_cas
 
 void Watch::OnFinalize(Napi::Env, Watch *w) {
   w->jsGone_ = true;
-  w->Close();  // normally a no-op: the object is held while open and teardown's hook runs first
+  w->Close();  // normally a no-op: closeFn_ holds it while open and teardown's hook runs first
   if (!w->polling_) delete w;
 }
 
@@ -150,14 +150,17 @@ void Watch::Drain(int status) {
   std::vector<Neigh> events;
   bool overrun = false;
   int err = 0;
+  const char *op = "uv_poll";
   if (status == UV_EBADF) {
     // libuv reports POLLERR as UV_EBADF and stops the handle. On a netlink socket POLLERR is a
     // pending socket error, in practice the kernel's ENOBUFS: take it (SO_ERROR clears it), poll on.
     int soerr = 0;
     socklen_t len = sizeof(soerr);
     if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0) {
+      op = "getsockopt";
       err = LastErrno();
     } else if (soerr != 0 && soerr != ENOBUFS) {
+      op = "recv";
       err = soerr;
     } else {
       overrun = soerr == ENOBUFS;
@@ -179,6 +182,7 @@ void Watch::Drain(int status) {
         events.clear();
         continue;
       }
+      op = "recv";
       err = LastErrno();
       break;
     }
@@ -191,13 +195,13 @@ void Watch::Drain(int status) {
   }
   if (overrun) events.clear();
   if (events.empty() && !overrun && !err) return;
-  Deliver(events, overrun, err);
+  Deliver(events, overrun, op, err);
 }
 
 // callback(events, { overrun, error? }). A read error ends the watcher (reported once, as `error`,
 // with overrun set so the caller resyncs). An exception thrown by the callback is not swallowed:
 // it goes to process 'uncaughtException', like one thrown from any other event callback.
-void Watch::Deliver(std::vector<Neigh> &events, bool overrun, int err) {
+void Watch::Deliver(std::vector<Neigh> &events, bool overrun, const char *op, int err) {
   Napi::Env env = env_;
   Napi::HandleScope scope(env);
   Napi::Array batch = Napi::Array::New(env, events.size());
@@ -205,7 +209,7 @@ void Watch::Deliver(std::vector<Neigh> &events, bool overrun, int err) {
   Napi::Object meta = Napi::Object::New(env);
   meta.Set("overrun", overrun || err != 0);
   if (err) {
-    ThrowBpfError(env, "recv", err, nullptr, "neighbour watch");
+    ThrowBpfError(env, op, err, nullptr, "neighbour watch");
     meta.Set("error", env.GetAndClearPendingException().Value());
   }
   Napi::Function cb = callback_.Value();

@@ -39,6 +39,14 @@ function buildNode(spec: LabSpec, node: LabNode): void {
   ipn(node.netns, 'route', 'add', 'default', 'via', node.subnet.routerIp, 'dev', node.uplink);
   for (const pod of node.pods) buildPod(spec, node, pod);
   if (node.dataplane === 'kernel-vxlan') buildKernelVxlan(spec, node);
+  if (node.dataplane === 'kernel') buildKernelRoutes(spec, node);
+}
+
+/** Calico's classic routed mode (BGP-learnt routes in real life): each remote block via its node. */
+function buildKernelRoutes(spec: LabSpec, node: LabNode): void {
+  for (const peer of spec.nodes) {
+    if (peer !== node) ipn(node.netns, 'route', 'add', peer.block, 'via', peer.wireIp, 'dev', node.uplink, 'onlink');
+  }
 }
 
 /** What Calico's CNI does for a pod (DoNetworking). Tortie nodes keep proxy_arp off: BPF answers ARP. */

@@ -7,8 +7,11 @@ import { createHash } from 'node:crypto';
 
 export type LabMode = 'none' | 'ipip' | 'vxlan' | 'direct' | 'crosssubnet';
 
-/** `tortie`: the node runs Tortie. `kernel-vxlan`: Calico's classic VXLAN dataplane (interop peer). */
-export type NodeDataplane = 'tortie' | 'kernel-vxlan';
+/**
+ * `tortie`: the node runs Tortie. `kernel`: Calico's classic dataplane with plain routing (proxy_arp,
+ * /32 routes, block routes via the other nodes). `kernel-vxlan`: the same over vxlan.calico.
+ */
+export type NodeDataplane = 'tortie' | 'kernel' | 'kernel-vxlan';
 
 export interface LabPod {
   name: string;
@@ -60,6 +63,8 @@ export interface LabOptions {
   mode: LabMode;
   /** the last node runs Calico's kernel VXLAN dataplane instead of Tortie (vxlan mode only) */
   kernelNode?: boolean;
+  /** every node runs this dataplane (benchmarks compare Tortie with Calico's classic one) */
+  dataplane?: NodeDataplane;
 }
 
 /** Calico's VethNameForWorkload for the k8s orchestrator. */
@@ -102,7 +107,7 @@ export function labSpec(opts: LabOptions): LabSpec {
     nodes.push({
       name,
       netns: `${prefix}${name}`,
-      dataplane: opts.kernelNode && last ? 'kernel-vxlan' : 'tortie',
+      dataplane: opts.kernelNode && last ? 'kernel-vxlan' : (opts.dataplane ?? 'tortie'),
       uplink: 'eth0',
       wireIp: `${subnet.prefix}.${10 + i}`,
       wirePrefixLen: 24,

@@ -47,9 +47,9 @@ class NlNetns {
   }
 
   /** Runs `node -e script` inside the netns; the addon's path is in process.env.ADDON. */
-  node(script: string): { status: number | null; stdout: string; stderr: string } {
+  node(script: string, flags: string[] = []): { status: number | null; stdout: string; stderr: string } {
     try {
-      const stdout = execFileSync('ip', ['netns', 'exec', this.name, process.execPath, '-e', script], {
+      const stdout = execFileSync('ip', ['netns', 'exec', this.name, process.execPath, ...flags, '-e', script], {
         env: { ...process.env, ADDON: defaultAddonPath() },
         stdio: 'pipe',
         timeout: 10_000,
@@ -292,6 +292,32 @@ describe.skipIf(!IS_ROOT)(`kernel neighbour table over rtnetlink (${IS_ROOT ? 'r
       setTimeout(() => { console.log('alive'); w.close(); }, 300).unref();
     `);
     expect(r).toMatchObject({ status: 0, stdout: 'alive\n' });
+  });
+
+  it('garbage collection neither stops an open watcher nor breaks a detached close()', () => {
+    const r = ns.node(
+      `
+      const addon = require(process.env.ADDON);
+      addon.neighWatch((events) => {
+        console.log('event ' + events[0].ip);
+        let { close } = addon.neighWatch(() => {}); // close() without its object
+        gc();
+        close();
+        gc();
+        close();
+        close = null;
+        gc();
+        setTimeout(() => process.exit(0), 20);
+      }); // no reference kept: only the kernel's event can end this process
+      gc();
+      setTimeout(() => {
+        gc();
+        require('node:child_process').execFileSync('ip', ['neigh', 'replace', '10.99.0.8', 'lladdr', '02:00:00:00:00:08', 'dev', 'vA', 'nud', 'permanent']);
+      }, 50);
+    `,
+      ['--expose-gc'],
+    );
+    expect(r).toMatchObject({ status: 0, stdout: 'event 10.99.0.8\n' });
   });
 
   it('an exception thrown by the callback reaches uncaughtException', () => {

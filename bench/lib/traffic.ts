@@ -1,0 +1,53 @@
+/** iperf3 throughput and sockperf TCP request/response between two network namespaces. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+function startServer(netns: string, argv: string[]): ChildProcess {
+  return spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: 'ignore' });
+}
+
+async function stop(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null) return;
+  const done = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await done;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Single-stream TCP throughput from `client` to `serverIp` in `server`, in Gbit/s. */
+export async function iperf3(client: string, server: string, serverIp: string, seconds: number): Promise<number> {
+  const srv = startServer(server, ['iperf3', '-s', '-1', '-B', serverIp, '-p', '5201']);
+  try {
+    await pause(300);
+    const res = spawnSync('ip', ['netns', 'exec', client, 'iperf3', '-c', serverIp, '-p', '5201', '-t', String(seconds), '-J'], {
+      encoding: 'utf8',
+      timeout: (seconds + 20) * 1000,
+    });
+    const report = JSON.parse(res.stdout) as { end?: { sum_received?: { bits_per_second: number } }; error?: string };
+    if (!report.end?.sum_received) throw new Error(`iperf3 failed: ${report.error ?? res.stderr}`);
+    return report.end.sum_received.bits_per_second / 1e9;
+  } finally {
+    await stop(srv);
+  }
+}
+
+/**
+ * TCP ping-pong latency (sockperf reports half the round trip), client and server pinned to CPU 0:
+ * across vCPUs the wake-up cost of this VM dominates (kernel-facts.md Q6).
+ */
+export async function sockperfRr(client: string, server: string, serverIp: string, seconds: number): Promise<number> {
+  const srv = startServer(server, ['taskset', '-c', '0', 'sockperf', 'sr', '--tcp', '-i', serverIp, '-p', '11111']);
+  try {
+    await pause(300);
+    const res = spawnSync(
+      'ip',
+      ['netns', 'exec', client, 'taskset', '-c', '0', 'sockperf', 'pp', '--tcp', '-i', serverIp, '-p', '11111', '-t', String(seconds)],
+      { encoding: 'utf8', timeout: (seconds + 20) * 1000 },
+    );
+    const m = /<MEDIAN> observation =\s*([\d.]+)/.exec(res.stdout) ?? /avg-latency=([\d.]+)/.exec(res.stdout);
+    if (!m) throw new Error(`sockperf failed: ${res.stdout.slice(-400)} ${res.stderr}`);
+    return Number(m[1]);
+  } finally {
+    await stop(srv);
+  }
+}
