@@ -72,11 +72,22 @@ TT_INLINE int tt_encap_ipip(struct __sk_buff *skb, __be32 daddr)
 	return 0;
 }
 
-/* A flow's packets share a source port (entropy for ECMP/RSS), as the kernel's udp_flow_src_port. */
+/*
+ * A flow's packets share a source port (entropy for ECMP/RSS), as the kernel's udp_flow_src_port.
+ * The skb's own hash when the sender set one; else a mix of the inner addresses and ports, which
+ * costs a few instructions where bpf_get_hash_recalc runs the whole flow dissector.
+ */
 TT_INLINE __be16 tt_vxlan_sport(struct __sk_buff *skb)
 {
-	__u32 hash = bpf_get_hash_recalc(skb);
+	struct iphdr *ip = TT_DATA(skb) + ETH_HLEN;
+	__u32 hash = skb->hash;
 
+	if (!hash && (void *)(ip + 1) + 4 <= TT_DATA_END(skb)) {
+		__u32 ports = ip->ihl == 5 && (ip->protocol == 6 || ip->protocol == 17) ? *(__u32 *)(ip + 1) : 0;
+
+		hash = (ip->saddr ^ ip->daddr ^ ports ^ ip->protocol) * 0x9e3779b1;
+		hash ^= hash >> 15;
+	}
 	return bpf_htons(32768 + (hash ^ (hash >> 16)) % 28232);
 }
 
