@@ -54,7 +54,10 @@ async function main(): Promise<void> {
     log,
   );
   const series = (key: 'gbps' | 'rrUs') => SCENARIOS.map((s) => ({ name: s.name, values: results.get(s.name)!.map((r) => r[key]) }));
-  const baselines = [SCENARIOS[0]!.name, SCENARIOS[1]!.name];
+  const baselines = [
+    { name: SCENARIOS[0]!.name, label: 'kernel routing' },
+    { name: SCENARIOS[1]!.name, label: 'kernel vxlan' },
+  ];
   log('');
   for (const l of ratioTable('iperf3 single stream', 'Gbit/s', series('gbps'), baselines, true)) log(l);
   for (const l of ratioTable('TCP request/response, half round trip, same CPU', 'us', series('rrUs'), baselines, false)) log(l);

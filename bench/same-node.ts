@@ -62,7 +62,10 @@ async function main(): Promise<void> {
     log,
   );
   const series = (key: 'gbps' | 'rrUs') => scenarios.map((s) => ({ name: s.name, values: results.get(s.name)!.map((r) => r[key]) }));
-  const baselines = [scenarios[0]!.name, scenarios[1]!.name];
+  const baselines = [
+    { name: scenarios[0]!.name, label: '(a)' },
+    { name: scenarios[1]!.name, label: '(b)' },
+  ];
   log('');
   for (const l of ratioTable('iperf3 single stream', 'Gbit/s', series('gbps'), baselines, true)) log(l);
   for (const l of ratioTable('TCP request/response, half round trip, same CPU', 'us', series('rrUs'), baselines, false)) log(l);

@@ -11,15 +11,21 @@ export interface Series {
 }
 
 /** One row per series: median, min–max, and the ratio of its median to each baseline's. */
-export function ratioTable(title: string, unit: string, series: Series[], baselines: string[], higherIsBetter: boolean): string[] {
+export function ratioTable(
+  title: string,
+  unit: string,
+  series: Series[],
+  baselines: Array<{ name: string; label: string }>,
+  higherIsBetter: boolean,
+): string[] {
   const med = new Map(series.map((s) => [s.name, median(s.values)]));
   const lines = [`${title} (${unit}; median of ${series[0]?.values.length ?? 0}, min-max; ratio = how many times better than the baseline)`];
   for (const s of series) {
     const m = med.get(s.name)!;
     const ratios = baselines.map((b) => {
-      const base = med.get(b)!;
+      const base = med.get(b.name)!;
       const r = higherIsBetter ? m / base : base / m;
-      return `${r.toFixed(2)}x vs ${b.split(' ')[0]}`;
+      return `${r.toFixed(2)}x vs ${b.label}`;
     });
     lines.push(
       `  ${s.name.padEnd(44)} ${m.toFixed(2).padStart(9)}  (${Math.min(...s.values).toFixed(2)}-${Math.max(...s.values).toFixed(2)})  ${ratios.join('  ')}`,
