@@ -8,16 +8,11 @@ import { native } from '../src/native/index.js';
 import { labDown, labUp } from '../src/lab/index.js';
 import type { LabMode, NodeDataplane } from '../src/lab/topology.js';
 import { encapCost } from './lib/encap-cost.js';
-import { interleave, type Scenario } from './lib/scenario.js';
-import { ratioTable } from './lib/stats.js';
-import { iperf3, sockperfRr } from './lib/traffic.js';
+import { benchOption, cleanupOnSignal, runTrafficBench } from './lib/run.js';
+import type { Scenario } from './lib/scenario.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const ROUNDS = arg('rounds', 5);
-const SECONDS = arg('seconds', 5);
+const ROUNDS = benchOption('rounds', 5);
+const SECONDS = benchOption('seconds', 5);
 
 function crossNode(name: string, lab: string, mode: LabMode, dataplane: NodeDataplane): Scenario {
   return {
@@ -43,24 +38,17 @@ const SCENARIOS = [
 
 async function main(): Promise<void> {
   const log = (l: string) => console.log(l);
-  log(`cross-node pod to pod: ${ROUNDS} interleaved rounds, ${SECONDS} s per measurement`);
-  const results = await interleave(
-    SCENARIOS,
-    ROUNDS,
-    async (ep) => ({
-      gbps: await iperf3(ep.client, ep.server, ep.serverIp, SECONDS),
-      rrUs: await sockperfRr(ep.client, ep.server, ep.serverIp, SECONDS),
-    }),
+  await runTrafficBench({
+    title: 'cross-node pod to pod',
+    scenarios: SCENARIOS,
+    baselines: [
+      { index: 0, label: 'kernel routing' },
+      { index: 1, label: 'kernel vxlan' },
+    ],
+    rounds: ROUNDS,
+    seconds: SECONDS,
     log,
-  );
-  const series = (key: 'gbps' | 'rrUs') => SCENARIOS.map((s) => ({ name: s.name, values: results.get(s.name)!.map((r) => r[key]) }));
-  const baselines = [
-    { name: SCENARIOS[0]!.name, label: 'kernel routing' },
-    { name: SCENARIOS[1]!.name, label: 'kernel vxlan' },
-  ];
-  log('');
-  for (const l of ratioTable('iperf3 single stream', 'Gbit/s', series('gbps'), baselines, true)) log(l);
-  for (const l of ratioTable('TCP request/response, half round trip, same CPU', 'us', series('rrUs'), baselines, false)) log(l);
+  });
   const c = encapCost();
   log('');
   log(`BPF_PROG_TEST_RUN, one run per call, median of 3 x 3000 calls (raw / net of a ${c.passNs} ns pass-through):`);
@@ -75,10 +63,7 @@ async function main(): Promise<void> {
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    for (const lab of ['bnkr', 'bnkv', 'bntd', 'bnti', 'bntv']) labDown(native, lab);
-    process.exit(130);
-  });
-}
+cleanupOnSignal(() => {
+  for (const lab of ['bnkr', 'bnkv', 'bntd', 'bnti', 'bntv']) labDown(native, lab);
+});
 await main();

@@ -8,16 +8,11 @@ import { native } from '../src/native/index.js';
 import { labDown, labUp } from '../src/lab/index.js';
 import { addNetns, deleteNetns, inNetns } from '../src/lab/netns.js';
 import { forwardingCost } from './lib/forwarding-cost.js';
-import { interleave, type Scenario } from './lib/scenario.js';
-import { ratioTable } from './lib/stats.js';
-import { iperf3, sockperfRr } from './lib/traffic.js';
+import { benchOption, cleanupOnSignal, runTrafficBench } from './lib/run.js';
+import type { Scenario } from './lib/scenario.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const ROUNDS = arg('rounds', 5);
-const SECONDS = arg('seconds', 5);
+const ROUNDS = benchOption('rounds', 5);
+const SECONDS = benchOption('seconds', 5);
 
 const bareVeth: Scenario = {
   name: '(a) bare veth pair',
@@ -50,36 +45,25 @@ function labScenario(name: string, lab: string, dataplane: 'tortie' | 'kernel'):
 
 async function main(): Promise<void> {
   const log = (l: string) => console.log(l);
-  const scenarios = [bareVeth, labScenario('(b) kernel routing (proxy_arp + /32)', 'bnkern', 'kernel'), labScenario('(c) Tortie', 'bntortie', 'tortie')];
-  log(`same-node pod to pod: ${ROUNDS} interleaved rounds, ${SECONDS} s per measurement`);
-  const results = await interleave(
-    scenarios,
-    ROUNDS,
-    async (ep) => ({
-      gbps: await iperf3(ep.client, ep.server, ep.serverIp, SECONDS),
-      rrUs: await sockperfRr(ep.client, ep.server, ep.serverIp, SECONDS),
-    }),
+  await runTrafficBench({
+    title: 'same-node pod to pod',
+    scenarios: [bareVeth, labScenario('(b) kernel routing (proxy_arp + /32)', 'bnkern', 'kernel'), labScenario('(c) Tortie', 'bntortie', 'tortie')],
+    baselines: [
+      { index: 0, label: '(a)' },
+      { index: 1, label: '(b)' },
+    ],
+    rounds: ROUNDS,
+    seconds: SECONDS,
     log,
-  );
-  const series = (key: 'gbps' | 'rrUs') => scenarios.map((s) => ({ name: s.name, values: results.get(s.name)!.map((r) => r[key]) }));
-  const baselines = [
-    { name: scenarios[0]!.name, label: '(a)' },
-    { name: scenarios[1]!.name, label: '(b)' },
-  ];
-  log('');
-  for (const l of ratioTable('iperf3 single stream', 'Gbit/s', series('gbps'), baselines, true)) log(l);
-  for (const l of ratioTable('TCP request/response, half round trip, same CPU', 'us', series('rrUs'), baselines, false)) log(l);
+  });
   const cost = forwardingCost();
   log('');
-  log(`tt_from_wep local forwarding (BPF_PROG_TEST_RUN, repeat 200, median of 100): ${cost.forwardNs} ns/packet`);
+  log(`tt_from_wep local forwarding (BPF_PROG_TEST_RUN, repeat 200, median of 5 x 100 calls): ${cost.forwardNs} ns/packet`);
   log(`tt_from_wep pass-through of an IPv6 frame, same method: ${cost.passNs} ns/packet (forwarding adds ${cost.forwardNs - cost.passNs} ns)`);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    for (const lab of ['bnkern', 'bntortie']) labDown(native, lab);
-    for (const ns of ['tt-bn-a1', 'tt-bn-a2']) deleteNetns(ns);
-    process.exit(130);
-  });
-}
+cleanupOnSignal(() => {
+  for (const lab of ['bnkern', 'bntortie']) labDown(native, lab);
+  for (const ns of ['tt-bn-a1', 'tt-bn-a2']) deleteNetns(ns);
+});
 await main();

@@ -95,23 +95,15 @@ TT_INLINE struct tt_verdict tt_hep_ipv4(struct __sk_buff *skb)
 
 TT_INLINE int tt_from_hep_main(struct __sk_buff *skb)
 {
+	struct ethhdr *eth = tt_eth(skb);
 	struct tt_verdict v;
-	struct ethhdr *eth;
 
-	if (!tt_linear(skb, ETH_HLEN)) {
+	if (!eth)
 		v = tt_drop(TT_R_DROP_MALFORMED);
-		goto out;
-	}
-	eth = TT_DATA(skb);
-	if ((void *)(eth + 1) > TT_DATA_END(skb)) {
-		v = tt_drop(TT_R_DROP_MALFORMED);
-		goto out;
-	}
-	if (eth->h_proto == bpf_htons(ETH_P_IP))
+	else if (eth->h_proto == bpf_htons(ETH_P_IP))
 		v = tt_hep_ipv4(skb);
 	else
 		v = tt_pass(TT_R_HEP_PASSED);
-out:
 	tt_count(v.reason);
 	return v.action;
 }

@@ -62,29 +62,17 @@ TT_INLINE struct tt_verdict tt_wep_ipv4(struct __sk_buff *skb)
 
 TT_INLINE int tt_from_wep_main(struct __sk_buff *skb)
 {
+	struct ethhdr *eth = tt_eth(skb);
 	struct tt_verdict v;
-	struct ethhdr *eth;
 
-	if (!tt_linear(skb, ETH_HLEN)) {
+	if (!eth)
 		v = tt_drop(TT_R_DROP_MALFORMED);
-		goto out;
-	}
-	eth = TT_DATA(skb);
-	if ((void *)(eth + 1) > TT_DATA_END(skb)) {
-		v = tt_drop(TT_R_DROP_MALFORMED);
-		goto out;
-	}
-	switch (eth->h_proto) {
-	case bpf_htons(ETH_P_IP):
+	else if (eth->h_proto == bpf_htons(ETH_P_IP))
 		v = tt_wep_ipv4(skb);
-		break;
-	case bpf_htons(ETH_P_ARP):
+	else if (eth->h_proto == bpf_htons(ETH_P_ARP))
 		v = tt_wep_arp(skb);
-		break;
-	default:
+	else
 		v = tt_pass(TT_R_PASSED_NON_IP);
-	}
-out:
 	tt_count(v.reason);
 	return v.action;
 }

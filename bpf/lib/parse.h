@@ -20,6 +20,19 @@ TT_INLINE int tt_linear(struct __sk_buff *skb, __u32 len)
 	return TT_DATA(skb) + len <= TT_DATA_END(skb);
 }
 
+/* The frame's Ethernet header, or 0 when the frame is shorter than one. */
+TT_INLINE struct ethhdr *tt_eth(struct __sk_buff *skb)
+{
+	struct ethhdr *eth;
+
+	if (!tt_linear(skb, ETH_HLEN))
+		return 0;
+	eth = TT_DATA(skb);
+	if ((void *)(eth + 1) > TT_DATA_END(skb))
+		return 0;
+	return eth;
+}
+
 TT_INLINE void tt_set_host_mac(__u8 *mac)
 {
 	__builtin_memset(mac, TT_HOST_MAC_BYTE, ETH_ALEN);

@@ -18,6 +18,17 @@ TT_INLINE struct tt_verdict tt_to_hep_ipv4(struct __sk_buff *skb)
 
 	if (!ip)
 		return tt_pass(TT_R_TO_HEP_PASSED); /* not ours to judge: the host sent it */
+	/* Tunnel packets (ours, redirected here by tt_from_wep) need no route lookup. */
+	if (ip->protocol == TT_IPPROTO_IPIP)
+		return tt_pass(TT_R_TO_HEP_PASSED);
+	if (ip->saddr == TT_CONFIG.host_ip && ip->protocol == TT_IPPROTO_UDP && ip->ihl == 5) {
+		struct udphdr *udp = (void *)(ip + 1);
+		struct tt_vxlanhdr *vx = (void *)(udp + 1);
+
+		if ((void *)(vx + 1) <= TT_DATA_END(skb) && udp->dest == bpf_htons(TT_CONFIG.vxlan_port) &&
+		    vx->vni == bpf_htonl(TT_CONFIG.vxlan_vni << 8))
+			return tt_pass(TT_R_TO_HEP_PASSED);
+	}
 	rt = tt_route_lookup(ip->daddr);
 	if (!rt || !tt_route_is_remote_workload(rt) || !(rt->flags & (TT_RF_IPIP | TT_RF_VXLAN)))
 		return tt_pass(TT_R_TO_HEP_PASSED);
@@ -55,19 +66,13 @@ TT_INLINE struct tt_verdict tt_to_hep_ipv4(struct __sk_buff *skb)
 
 TT_INLINE int tt_to_hep_main(struct __sk_buff *skb)
 {
+	struct ethhdr *eth = tt_eth(skb);
 	struct tt_verdict v;
-	struct ethhdr *eth;
 
-	if (!tt_linear(skb, ETH_HLEN)) {
-		v = tt_pass(TT_R_TO_HEP_PASSED);
-		goto out;
-	}
-	eth = TT_DATA(skb);
-	if ((void *)(eth + 1) <= TT_DATA_END(skb) && eth->h_proto == bpf_htons(ETH_P_IP))
+	if (eth && eth->h_proto == bpf_htons(ETH_P_IP))
 		v = tt_to_hep_ipv4(skb);
 	else
-		v = tt_pass(TT_R_TO_HEP_PASSED);
-out:
+		v = tt_pass(TT_R_TO_HEP_PASSED); /* the host's own frames: not ours to judge */
 	tt_count(v.reason);
 	return v.action;
 }

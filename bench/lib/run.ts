@@ -1,0 +1,48 @@
+/** What every traffic benchmark shares: its options, the measurement, and the two ratio tables. */
+import { interleave, type Scenario } from './scenario.js';
+import { ratioTable } from './stats.js';
+import { iperf3, sockperfRr } from './traffic.js';
+
+export function benchOption(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+export interface TrafficBenchOptions {
+  title: string;
+  scenarios: Scenario[];
+  /** scenario index and the short label its ratio column gets */
+  baselines: Array<{ index: number; label: string }>;
+  rounds: number;
+  seconds: number;
+  log: (line: string) => void;
+}
+
+/** Interleaved rounds of iperf3 + pinned request/response, then the tables. */
+export async function runTrafficBench(o: TrafficBenchOptions): Promise<void> {
+  o.log(`${o.title}: ${o.rounds} interleaved rounds, ${o.seconds} s per measurement`);
+  const results = await interleave(
+    o.scenarios,
+    o.rounds,
+    async (ep) => ({
+      gbps: await iperf3(ep.client, ep.server, ep.serverIp, o.seconds),
+      rrUs: await sockperfRr(ep.client, ep.server, ep.serverIp, o.seconds),
+    }),
+    o.log,
+  );
+  const series = (key: 'gbps' | 'rrUs') => o.scenarios.map((s) => ({ name: s.name, values: results.get(s.name)!.map((r) => r[key]) }));
+  const baselines = o.baselines.map((b) => ({ name: o.scenarios[b.index]!.name, label: b.label }));
+  o.log('');
+  for (const l of ratioTable('iperf3 single stream', 'Gbit/s', series('gbps'), baselines, true)) o.log(l);
+  for (const l of ratioTable('TCP request/response, half round trip, same CPU', 'us', series('rrUs'), baselines, false)) o.log(l);
+}
+
+/** Tears the named labs down on Ctrl-C / SIGTERM, then exits. */
+export function cleanupOnSignal(cleanup: () => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      cleanup();
+      process.exit(130);
+    });
+  }
+}
