@@ -28,13 +28,17 @@ function crossNode(name: string, lab: string, mode: LabMode, dataplane: NodeData
   };
 }
 
-const SCENARIOS = [
+const ALL_SCENARIOS = [
   crossNode('kernel routing, no encapsulation', 'bnkr', 'direct', 'kernel'),
   crossNode('kernel vxlan.calico (MTU 1450)', 'bnkv', 'vxlan', 'kernel-vxlan'),
   crossNode('Tortie direct', 'bntd', 'direct', 'tortie'),
   crossNode('Tortie IPIP (MTU 1480)', 'bnti', 'ipip', 'tortie'),
   crossNode('Tortie VXLAN (MTU 1450)', 'bntv', 'vxlan', 'tortie'),
 ];
+
+// --only <text>: just the scenarios whose name contains it (the baselines always stay)
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.toLowerCase() : '';
+const SCENARIOS = ALL_SCENARIOS.filter((s, i) => i < 2 || s.name.toLowerCase().includes(only));
 
 async function main(): Promise<void> {
   const log = (l: string) => console.log(l);
