@@ -1,6 +1,7 @@
 /** The one place errors become messages for people. */
 import { z } from 'zod';
 import type { Writer } from './output.js';
+import { ResourceValidationError } from '../model/load.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -16,7 +17,7 @@ export function reportError(err: unknown, write: Writer): number {
     for (const issue of err.issues) write(`  - ${zodPath(issue.path)}: ${issue.message}`);
     return 2;
   }
-  if (err instanceof UsageError) {
+  if (err instanceof UsageError || err instanceof ResourceValidationError) {
     write(`error: ${err.message}`);
     return 2;
   }
