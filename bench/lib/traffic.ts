@@ -32,7 +32,7 @@ export async function iperf3(client: string, server: string, serverIp: string, s
 }
 
 /**
- * TCP ping-pong latency (sockperf reports half the round trip), client and server pinned to CPU 0:
+ * TCP ping-pong latency: the median (50th percentile) of half round trips as sockperf reports them, client and server pinned to CPU 0:
  * across vCPUs the wake-up cost of this VM dominates (kernel-facts.md Q6).
  */
 export async function sockperfRr(client: string, server: string, serverIp: string, seconds: number): Promise<number> {
@@ -44,7 +44,7 @@ export async function sockperfRr(client: string, server: string, serverIp: strin
       ['netns', 'exec', client, 'taskset', '-c', '0', 'sockperf', 'pp', '--tcp', '-i', serverIp, '-p', '11111', '-t', String(seconds)],
       { encoding: 'utf8', timeout: (seconds + 20) * 1000 },
     );
-    const m = /<MEDIAN> observation =\s*([\d.]+)/.exec(res.stdout) ?? /avg-latency=([\d.]+)/.exec(res.stdout);
+    const m = /percentile 50\.000 =\s*([\d.]+)/.exec(res.stdout);
     if (!m) throw new Error(`sockperf failed: ${res.stdout.slice(-400)} ${res.stderr}`);
     return Number(m[1]);
   } finally {
