@@ -1,21 +1,26 @@
 /**
- * Pure: the routing state of this node from cluster resources, as Felix computes it in VXLAN mode
- * (calico-formats.md §5.2): remote block routes from IPAM block affinities (no BGP), /32s for
- * borrowed IPs, per-pool encapsulation (Always / CrossSubnet / Never), host routes for every node,
- * VTEP MACs, and the kernel routes the host needs to reach remote pods. IPv4 only.
+ * Pure: the routing state of this node from cluster resources, as Felix computes it from IPAM blocks
+ * (calico-formats.md §5.2, §5.3): a route per pool, a route per affine block (blackholed locally,
+ * via the owning node remotely), /32s for borrowed IPs, per-pool encapsulation (Always / CrossSubnet /
+ * Never), a host route per node, the VTEP MACs VXLAN needs, and the kernel routes the host itself uses
+ * to reach remote pods. No BGP is involved: block affinities say where every pod CIDR lives. IPv4 only.
  */
-import type { RouteTypeName } from '../dataplane/abi.js';
-import { RouteFlags } from '../dataplane/abi.js';
-import { blockFromIPAMBlock, ipv4Allocations, type Block } from '../model/ipam-block.js';
-import { cidrContains, parseCidr, parseIP, type ParsedCidr } from '../model/ip.js';
+import { RouteFlags, RouteType, type RouteTypeName } from '../dataplane/abi.js';
+import { cidrContains, formatCidr, parseIP } from '../model/ip.js';
 import type { IPPool } from '../model/ippool.js';
-import { nodeIPv4, vtepMacForNode, type CalicoNode } from '../model/node.js';
+import { ipv4Allocations } from '../model/ipam-block.js';
+import { vtepMacForNode } from '../model/node.js';
 import type { Resource } from '../model/resources.js';
+import { compareRouteCidrs } from './route-format.js';
+import { byText, collectRouteInputs, type BlockInfo, type NodeInfo, type PoolInfo } from './route-inputs.js';
 
 export interface RouteEntry {
+  /** 'a.b.c.d/len' */
   cidr: string;
   type: RouteTypeName;
+  /** RouteFlags bits */
   flags: number;
+  /** the owning node's IP, or '0.0.0.0' */
   nextHop: string;
 }
 
@@ -27,6 +32,7 @@ export interface VtepEntry {
 
 export interface KernelRoute {
   cidr: string;
+  /** the owning node's IP */
   via: string;
   mtu: number;
   encap: 'ipip' | 'vxlan' | 'none';
@@ -44,123 +50,130 @@ export interface Self {
   uplinkMtu: number;
 }
 
+type Encap = KernelRoute['encap'];
+
 const NO_HOP = '0.0.0.0';
-const OVERHEAD = { ipip: 20, vxlan: 50, none: 0 } as const;
+/** Outer headers each encapsulation adds: IPv4 (20), or IPv4 + UDP + VXLAN + inner Ethernet (50). */
+const OVERHEAD: Record<Encap, number> = { ipip: 20, vxlan: 50, none: 0 };
 
-interface NodeAddr {
-  ip: string;
-  subnet: ParsedCidr;
+/** A route plus who asked for it: a node name, or `pool <name>` for a pool's own route. */
+interface Candidate {
+  entry: RouteEntry;
+  owner: string;
 }
 
-function v4Cidr(text: string): ParsedCidr | undefined {
-  const c = parseCidr(text);
-  return c?.family === 4 ? c : undefined;
-}
-
-/** The most specific pool containing the block. */
-function poolOf(pools: readonly IPPool[], block: ParsedCidr): IPPool | undefined {
-  let best: { pool: IPPool; len: number } | undefined;
-  for (const pool of pools) {
-    const c = v4Cidr(pool.spec.cidr);
-    if (!c || c.prefixLen > block.prefixLen) continue;
-    if (!cidrContains(c, { family: 4, value: block.addr })) continue;
-    if (!best || c.prefixLen > best.len) best = { pool, len: c.prefixLen };
+/** The most specific pool containing the block; pools are pre-sorted, so ties go to the first name. */
+function poolOf(pools: readonly PoolInfo[], block: BlockInfo): PoolInfo | undefined {
+  let best: PoolInfo | undefined;
+  for (const p of pools) {
+    if (p.cidr.prefixLen > block.parsed.prefixLen) continue;
+    if (!cidrContains(p.cidr, { family: 4, value: block.parsed.addr })) continue;
+    if (!best || p.cidr.prefixLen > best.cidr.prefixLen) best = p;
   }
-  return best?.pool;
-}
-
-/** Which encapsulation the pool asks for towards `peer`, given this node's subnet. */
-function encapFor(pool: IPPool, self: NodeAddr | undefined, peer: NodeAddr): { flags: number; encap: KernelRoute['encap'] } {
-  const { ipipMode, vxlanMode } = pool.spec;
-  const tunnel = ipipMode !== 'Never' ? 'ipip' : vxlanMode !== 'Never' ? 'vxlan' : 'none';
-  if (tunnel === 'none') return { flags: 0, encap: 'none' };
-  const crossSubnet = (tunnel === 'ipip' ? ipipMode : vxlanMode) === 'CrossSubnet';
-  if (crossSubnet && self && cidrContains(self.subnet, parseIP(peer.ip)!)) return { flags: RouteFlags.SameSubnet, encap: 'none' };
-  return { flags: tunnel === 'ipip' ? RouteFlags.Ipip : RouteFlags.Vxlan, encap: tunnel };
+  return best;
 }
 
 function poolFlags(pool: IPPool): number {
   return RouteFlags.InPool | (pool.spec.natOutgoing ? RouteFlags.NatOut : 0);
 }
 
-function sortKey(cidr: string): [number, number] {
-  const c = v4Cidr(cidr)!;
-  return [Number(c.addr), c.prefixLen];
+/**
+ * How to reach `peerIp` for a pool. CrossSubnet skips the tunnel only when the peer is inside this
+ * node's own subnet; without our own address that cannot be judged, so it tunnels (always safe).
+ */
+function encapFlags(pool: IPPool, me: NodeInfo['addr'], peerIp: string): number {
+  const { ipipMode, vxlanMode } = pool.spec;
+  // The pool schema rejects both modes enabled at once, so at most one of these is not Never.
+  const [mode, tunnel] = ipipMode !== 'Never' ? [ipipMode, RouteFlags.Ipip] : [vxlanMode, RouteFlags.Vxlan];
+  if (mode === 'Never') return 0;
+  if (mode === 'CrossSubnet' && me && cidrContains(me.subnet, parseIP(peerIp)!)) return RouteFlags.SameSubnet;
+  return tunnel;
+}
+
+function encapOf(flags: number): Encap {
+  return flags & RouteFlags.Ipip ? 'ipip' : flags & RouteFlags.Vxlan ? 'vxlan' : 'none';
+}
+
+/**
+ * Which of two routes for one CIDR stays. A pool route yields to anything more specific about the
+ * same CIDR (a block as big as its pool carries the pool's flags anyway). Otherwise the owner whose
+ * name sorts first wins, so the outcome never depends on input order.
+ */
+function settle(prev: Candidate, next: Candidate): { keep: Candidate; warn: boolean } {
+  const [prevPool, nextPool] = [prev.entry.type === 'Pool', next.entry.type === 'Pool'];
+  if (prevPool !== nextPool) return { keep: prevPool ? next : prev, warn: false };
+  if (prev.owner === next.owner && JSON.stringify(prev.entry) === JSON.stringify(next.entry)) return { keep: prev, warn: false };
+  const order = byText(prev.owner, next.owner) || RouteType[prev.entry.type] - RouteType[next.entry.type];
+  return { keep: order <= 0 ? prev : next, warn: true };
 }
 
 export function calcClusterRoutes(resources: readonly Resource[], self: Self): ClusterRoutes {
   const warnings: string[] = [];
-  const pools = resources.filter((r): r is IPPool => r.kind === 'IPPool' && v4Cidr(r.spec.cidr) !== undefined);
-  const nodes = resources.filter((r): r is CalicoNode => r.kind === 'Node');
-  const blocks = resources.flatMap((r) => (r.kind === 'IPAMBlock' ? [blockFromIPAMBlock(r)] : [])).filter((b) => v4Cidr(b.cidr));
-
-  const addrs = new Map<string, NodeAddr>();
-  for (const node of nodes) {
-    const a = nodeIPv4(node);
-    if (a) addrs.set(node.metadata.name, { ip: a.ip, subnet: v4Cidr(`${a.ip}/${a.prefixLen}`)! });
-  }
-  const me = addrs.get(self.nodeName);
+  const { nodes, pools, blocks } = collectRouteInputs(resources, warnings);
+  const me = nodes.get(self.nodeName)?.addr;
   if (!me) warnings.push(`no Node ${self.nodeName} with an IPv4 address: CrossSubnet pools will always encapsulate`);
 
-  const routes = new Map<string, RouteEntry & { owner: string }>();
-  const kernel: KernelRoute[] = [];
-  const vtepNodes = new Set<string>();
-  const add = (entry: RouteEntry, owner: string) => {
-    const prev = routes.get(entry.cidr);
-    if (prev && prev.owner <= owner) {
-      if (prev.owner !== owner) warnings.push(`${entry.cidr} is claimed by ${prev.owner} and ${owner}: kept ${prev.owner}`);
+  const table = new Map<string, Candidate>();
+  const add = (entry: RouteEntry, owner: string): void => {
+    const prev = table.get(entry.cidr);
+    if (!prev) return void table.set(entry.cidr, { entry, owner });
+    const { keep, warn } = settle(prev, { entry, owner });
+    const lost = keep === prev ? owner : prev.owner;
+    if (warn) warnings.push(`${entry.cidr} is claimed by ${prev.owner} and ${owner}; using ${keep.owner}, not ${lost}`);
+    table.set(entry.cidr, keep);
+  };
+
+  // A route to a pod CIDR living on another node, encapsulated as the pool says.
+  const remote = (cidr: string, type: 'RemoteBlock' | 'RemoteWorkload', pool: IPPool, node: string): void => {
+    const info = nodes.get(node);
+    if (!info?.addr) {
+      warnings.push(`${cidr}: node ${node} ${info ? 'has no IPv4 address' : 'is unknown'}; not routed`);
       return;
     }
-    if (prev) warnings.push(`${entry.cidr} is claimed by ${prev.owner} and ${owner}: kept ${owner}`);
-    routes.set(entry.cidr, { ...entry, owner });
-  };
-  const remote = (cidr: string, type: 'RemoteBlock' | 'RemoteWorkload', pool: IPPool, node: string) => {
-    const peer = addrs.get(node);
-    if (!peer) return warnings.push(`${cidr}: node ${node} is unknown or has no IPv4 address; not routed`);
-    const { flags, encap } = encapFor(pool, me, peer);
-    add({ cidr, type, flags: poolFlags(pool) | flags, nextHop: peer.ip }, node);
-    kernel.push({ cidr, via: peer.ip, mtu: self.uplinkMtu - OVERHEAD[encap], encap });
-    if (encap === 'vxlan') vtepNodes.add(node);
+    const flags = poolFlags(pool) | encapFlags(pool, me, info.addr.ip);
+    add({ cidr, type, flags, nextHop: info.addr.ip }, node);
   };
 
-  for (const pool of pools) add({ cidr: pool.spec.cidr, type: 'Pool', flags: poolFlags(pool), nextHop: NO_HOP }, '');
+  for (const p of pools) add({ cidr: formatCidr(p.cidr), type: 'Pool', flags: poolFlags(p.pool), nextHop: NO_HOP }, `pool ${p.name}`);
 
-  for (const block of blocks) routesFromBlock(block);
-  function routesFromBlock(block: Block): void {
-    const cidr = v4Cidr(block.cidr)!;
-    const pool = poolOf(pools, cidr);
-    if (!pool) return void warnings.push(`block ${block.cidr} is in no IP pool; not routed`);
-    const host = block.affinityHost;
-    if (host === self.nodeName) add({ cidr: block.cidr, type: 'LocalBlock', flags: poolFlags(pool), nextHop: NO_HOP }, host);
-    else if (host) remote(block.cidr, 'RemoteBlock', pool, host);
-    // Borrowed addresses: allocated to a workload on a node other than the block's.
-    for (const alloc of ipv4Allocations(block)) {
-      const owner = alloc.attribute?.secondary?.['node'];
-      if (!owner || owner === host || owner === self.nodeName) continue;
-      remote(`${alloc.ip}/32`, 'RemoteWorkload', pool, owner);
+  for (const b of blocks) {
+    const pool = poolOf(pools, b)?.pool;
+    if (!pool) {
+      warnings.push(`block ${b.cidr} is in no IPv4 IP pool; not routed`);
+      continue;
+    }
+    const host = b.block.affinityHost;
+    if (host === self.nodeName) add({ cidr: b.cidr, type: 'LocalBlock', flags: poolFlags(pool), nextHop: NO_HOP }, host);
+    else if (host !== null) remote(b.cidr, 'RemoteBlock', pool, host);
+    // Borrowed IPs: in use on a node other than the block's (Calico's NonAffineAllocations). In a block
+    // with no host affinity every attributed IP counts, as in Felix. Our own are local endpoints.
+    for (const alloc of ipv4Allocations(b.block)) {
+      const user = alloc.attribute?.secondary?.['node'];
+      if (!user || user === host || user === self.nodeName) continue;
+      remote(`${alloc.ip}/32`, 'RemoteWorkload', pool, user);
     }
   }
 
-  for (const node of nodes) {
-    const a = addrs.get(node.metadata.name);
-    if (!a) continue;
-    const local = node.metadata.name === self.nodeName;
-    add({ cidr: `${a.ip}/32`, type: local ? 'LocalHost' : 'RemoteHost', flags: 0, nextHop: a.ip }, node.metadata.name);
+  for (const [name, info] of nodes) {
+    if (!info.addr) continue;
+    const type = name === self.nodeName ? 'LocalHost' : 'RemoteHost';
+    add({ cidr: `${info.addr.ip}/32`, type, flags: 0, nextHop: info.addr.ip }, name);
   }
 
-  const vteps = nodes
-    .filter((n) => vtepNodes.has(n.metadata.name))
-    .map((n) => {
-      if (!n.spec.ipv4VXLANTunnelAddr) warnings.push(`node ${n.metadata.name} has no ipv4VXLANTunnelAddr (Calico's VTEP address)`);
-      return { node: n.metadata.name, nodeIp: addrs.get(n.metadata.name)!.ip, mac: vtepMacForNode(n) };
-    })
-    .sort((a, b) => a.node.localeCompare(b.node));
+  const kept = [...table.values()].sort((a, b) => compareRouteCidrs(a.entry.cidr, b.entry.cidr));
+  const remoteRoutes = kept.filter((c) => c.entry.type === 'RemoteBlock' || c.entry.type === 'RemoteWorkload');
+  const kernelRoutes = remoteRoutes.map(({ entry }): KernelRoute => {
+    const encap = encapOf(entry.flags);
+    return { cidr: entry.cidr, via: entry.nextHop, mtu: self.uplinkMtu - OVERHEAD[encap], encap };
+  });
 
-  const byAddr = (a: { cidr: string }, b: { cidr: string }) => {
-    const [x, y] = [sortKey(a.cidr), sortKey(b.cidr)];
-    return x[0] - y[0] || x[1] - y[1];
-  };
-  const finalRoutes = [...routes.values()].map(({ owner: _owner, ...r }) => r).sort(byAddr);
-  const keptKernel = kernel.filter((k) => routes.get(k.cidr)?.nextHop === k.via).sort(byAddr);
-  return { routes: finalRoutes, vteps, kernelRoutes: keptKernel, warnings };
+  // Calico wants a VXLAN tunnel address before it makes a VTEP; Tortie tunnels to the node IP itself.
+  const vtepNodes = [...new Set(remoteRoutes.filter((c) => c.entry.flags & RouteFlags.Vxlan).map((c) => c.owner))].sort(byText);
+  const vteps = vtepNodes.map((name): VtepEntry => {
+    const { node, addr } = nodes.get(name)!;
+    if (!node.spec.ipv4VXLANTunnelAddr) warnings.push(`node ${name} has no ipv4VXLANTunnelAddr (Calico needs one for its VTEP)`);
+    return { node: name, nodeIp: addr!.ip, mac: vtepMacForNode(node) };
+  });
+
+  return { routes: kept.map((c) => ({ ...c.entry })), vteps, kernelRoutes, warnings };
 }

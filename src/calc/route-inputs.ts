@@ -1,0 +1,108 @@
+/**
+ * Pure: the IPv4 nodes, pools and IPAM blocks that route calculation works from, indexed and put in a
+ * fixed order so the result never depends on the order resources were listed in. Duplicates (the same
+ * Node or block twice, e.g. from two files or a half-finished migration) are settled here, with a warning.
+ * IPv6 pools, blocks and addresses are dropped silently: Tortie routes IPv4 only.
+ */
+import { blockFromIPAMBlock, type Block } from '../model/ipam-block.js';
+import { formatCidr, networkOf, parseCidr, type ParsedCidr } from '../model/ip.js';
+import type { IPPool } from '../model/ippool.js';
+import { nodeIPv4, type CalicoNode } from '../model/node.js';
+import type { Resource } from '../model/resources.js';
+
+export interface NodeInfo {
+  node: CalicoNode;
+  /** The node's IPv4 address and subnet; undefined for a node with no IPv4 address. */
+  addr: { ip: string; subnet: ParsedCidr } | undefined;
+}
+
+export interface PoolInfo {
+  name: string;
+  cidr: ParsedCidr;
+  pool: IPPool;
+}
+
+export interface BlockInfo {
+  cidr: string;
+  parsed: ParsedCidr;
+  block: Block;
+}
+
+export interface RouteInputs {
+  nodes: Map<string, NodeInfo>;
+  /** By address, then prefix length, then name. */
+  pools: PoolInfo[];
+  /** One per CIDR, by address then prefix length. */
+  blocks: BlockInfo[];
+}
+
+/** Code-point order: unlike localeCompare it cannot vary with the host's locale. */
+export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const byPrefix = (a: ParsedCidr, b: ParsedCidr): number =>
+  a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : a.prefixLen - b.prefixLen;
+
+function v4Network(text: string): ParsedCidr | undefined {
+  const c = parseCidr(text);
+  return c?.family === 4 ? networkOf(c) : undefined;
+}
+
+export function collectRouteInputs(resources: readonly Resource[], warnings: string[]): RouteInputs {
+  return { nodes: collectNodes(resources, warnings), pools: collectPools(resources), blocks: collectBlocks(resources, warnings) };
+}
+
+function collectNodes(resources: readonly Resource[], warnings: string[]): Map<string, NodeInfo> {
+  const byName = new Map<string, CalicoNode[]>();
+  for (const r of resources) if (r.kind === 'Node') byName.set(r.metadata.name, [...(byName.get(r.metadata.name) ?? []), r]);
+  const nodes = new Map<string, NodeInfo>();
+  for (const name of [...byName.keys()].sort(byText)) {
+    const copies = byName.get(name)!;
+    // Keep one copy by content, so which one wins does not depend on listing order.
+    const node = copies.length === 1 ? copies[0]! : [...copies].sort((a, b) => byText(JSON.stringify(a.spec), JSON.stringify(b.spec)))[0]!;
+    if (copies.length > 1) warnings.push(`Node ${name} is defined ${copies.length} times; using one of them`);
+    const a = nodeIPv4(node);
+    nodes.set(name, { node, addr: a && { ip: a.ip, subnet: parseCidr(`${a.ip}/${a.prefixLen}`)! } });
+  }
+  return nodes;
+}
+
+function collectPools(resources: readonly Resource[]): PoolInfo[] {
+  const pools: PoolInfo[] = [];
+  for (const r of resources) {
+    const cidr = r.kind === 'IPPool' ? v4Network(r.spec.cidr) : undefined;
+    if (r.kind === 'IPPool' && cidr) pools.push({ name: r.metadata.name, cidr, pool: r });
+  }
+  return pools.sort((a, b) => byPrefix(a.cidr, b.cidr) || byText(a.name, b.name));
+}
+
+/** Host affinities first, by node name; then the rest; resource name breaks ties. */
+function blockOrder(a: { name: string; block: Block }, b: { name: string; block: Block }): number {
+  const [x, y] = [a.block.affinityHost, b.block.affinityHost];
+  if (x !== null && y !== null && x !== y) return byText(x, y);
+  if ((x === null) !== (y === null)) return x === null ? 1 : -1;
+  return byText(a.block.affinity ?? '', b.block.affinity ?? '') || byText(a.name, b.name);
+}
+
+function collectBlocks(resources: readonly Resource[], warnings: string[]): BlockInfo[] {
+  const byCidr = new Map<string, { parsed: ParsedCidr; copies: { name: string; block: Block }[] }>();
+  for (const r of resources) {
+    if (r.kind !== 'IPAMBlock') continue;
+    const parsed = v4Network(r.spec.cidr);
+    if (!parsed) continue;
+    const cidr = formatCidr(parsed);
+    const entry = byCidr.get(cidr) ?? { parsed, copies: [] };
+    entry.copies.push({ name: r.metadata.name, block: blockFromIPAMBlock(r) });
+    byCidr.set(cidr, entry);
+  }
+  const blocks: BlockInfo[] = [];
+  const ordered = [...byCidr].sort(([, a], [, b]) => byPrefix(a.parsed, b.parsed));
+  for (const [cidr, { parsed, copies }] of ordered) {
+    const [kept, ...rest] = [...copies].sort(blockOrder);
+    const others = [...new Set(rest.map((c) => c.block.affinity ?? 'none'))].filter((a) => a !== (kept!.block.affinity ?? 'none'));
+    if (others.length > 0) {
+      warnings.push(`block ${cidr} has affinities ${[kept!.block.affinity ?? 'none', ...others].join(', ')}; using ${kept!.block.affinity ?? 'none'}`);
+    }
+    blocks.push({ cidr, parsed, block: kept!.block });
+  }
+  return blocks;
+}
