@@ -1,11 +1,17 @@
 /** What every traffic benchmark shares: its options, the measurement, and the two ratio tables. */
 import { interleave, type Scenario } from './scenario.js';
 import { ratioTable } from './stats.js';
-import { iperf3, sockperfRr } from './traffic.js';
+import { iperf3, killServers, sockperfRr } from './traffic.js';
 
+/** `--name N` or `--name=N` on the command line, else env BENCH_NAME, else the default. */
 export function benchOption(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  const argv = process.argv;
+  const i = argv.indexOf(`--${name}`);
+  const raw = i > 0 ? argv[i + 1] : (argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase()}`]);
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, not ${JSON.stringify(raw)}`);
+  return n;
 }
 
 export interface TrafficBenchOptions {
@@ -37,10 +43,12 @@ export async function runTrafficBench(o: TrafficBenchOptions): Promise<void> {
   for (const l of ratioTable('TCP request/response, half round trip, same CPU', 'us', series('rrUs'), baselines, false)) o.log(l);
 }
 
-/** Tears the named labs down on Ctrl-C / SIGTERM, then exits. */
+/** On Ctrl-C / SIGTERM: ends the traffic servers still running, runs `cleanup`, then exits. */
 export function cleanupOnSignal(cleanup: () => void): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      // First the servers: a process left inside a deleted netns keeps that netns alive.
+      killServers();
       cleanup();
       process.exit(130);
     });

@@ -1,15 +1,28 @@
 /** iperf3 throughput and sockperf TCP request/response between two network namespaces. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
+/** Servers started and not yet seen to exit, so that a signal handler can end them by PID. */
+const live = new Set<ChildProcess>();
+
 function startServer(netns: string, argv: string[]): ChildProcess {
-  return spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: 'ignore' });
+  // `ip netns exec` and `taskset` exec their command, so the child's PID is the server's own.
+  const child = spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: 'ignore' });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
 }
 
 async function stop(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null) return;
+  if (server.exitCode !== null || server.signalCode !== null) return;
   const done = new Promise((resolve) => server.once('exit', resolve));
   server.kill('SIGTERM');
   await done;
+}
+
+/** Synchronous, for signal handlers: SIGKILL to every server this process started that is still running. */
+export function killServers(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
