@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { native } from '../src/native/index.js';
 import { labDown, labUp } from '../src/lab/index.js';
 import { addNetns, deleteNetns, inNetns } from '../src/lab/netns.js';
-import { forwardingCost } from './lib/forwarding-cost.js';
+import { forwardingCost, forwardingCostLines } from './lib/forwarding-cost.js';
 import { benchOption, cleanupOnSignal, runTrafficBench } from './lib/run.js';
 import type { Scenario } from './lib/scenario.js';
 
@@ -85,10 +85,8 @@ async function main(): Promise<void> {
     seconds: SECONDS,
     log,
   });
-  const cost = forwardingCost();
   log('');
-  log(`tt_from_wep local forwarding (BPF_PROG_TEST_RUN, repeat 200, median of 5 x 100 calls): ${cost.forwardNs} ns/packet`);
-  log(`tt_from_wep pass-through of an IPv6 frame, same method: ${cost.passNs} ns/packet (forwarding adds ${cost.forwardNs - cost.passNs} ns)`);
+  for (const l of forwardingCostLines(forwardingCost())) log(l);
 }
 
 cleanupOnSignal(() => {
