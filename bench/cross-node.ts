@@ -65,6 +65,8 @@ async function main(): Promise<void> {
   ] as const) {
     log(`  ${what.padEnd(46)} ${String(ns).padStart(5)} ns / ${String(ns - c.passNs).padStart(5)} ns`);
   }
+  log('Paired: each run right after a pass-through run, median of 6000 differences (raw / net):');
+  for (const [what, p] of Object.entries(c.paired)) log(`  ${what.padEnd(46)} ${String(p.rawNs).padStart(5)} ns / ${String(p.netNs).padStart(5)} ns`);
 }
 
 cleanupOnSignal(() => {

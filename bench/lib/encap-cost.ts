@@ -10,8 +10,13 @@ import { addNetns, deleteNetns, inNetns, withNetns } from '../../src/lab/netns.j
 import { native } from '../../src/native/index.js';
 import { BpfHarness } from '../../test/helpers/bpf.js';
 import { be16, be32, eth, ETH_P_IP, ETH_P_IPV6, icmpEcho, ipv4 } from '../../test/helpers/frames.js';
-import { timeSingleShot } from './prog-cost.js';
+import { pairedSingleShot, timeSingleShot, type Probe } from './prog-cost.js';
 import { median } from './stats.js';
+
+export interface PairedCost {
+  rawNs: number;
+  netNs: number;
+}
 
 export interface EncapCost {
   passNs: number;
@@ -21,6 +26,8 @@ export interface EncapCost {
   vxlanEncapNs: number;
   ipipDecapNs: number;
   vxlanDecapNs: number;
+  /** each path timed against a pass-through run right before it, median of the differences */
+  paired: Record<'direct' | 'ipipEncap' | 'vxlanEncap' | 'ipipDecap' | 'vxlanDecap', PairedCost>;
 }
 
 export function encapCost(): EncapCost {
@@ -59,7 +66,18 @@ export function encapCost(): EncapCost {
       const vxlanIn = eth(uplinkMac, '02:00:00:00:00:12', ETH_P_IP, ipv4({ src: '192.168.122.13', dst: '192.168.122.11', proto: 17 }, [...be16(40000), ...be16(4789), ...be16(8 + vx.length), 0, 0, ...vx]));
       const v6 = eth('33:33:00:00:00:01', '02:00:00:00:00:0a', ETH_P_IPV6, Array(46).fill(0));
       const m = (f: () => number) => median([f(), f(), f()]);
+      const pass: Probe = { program: 'tt_from_wep', frame: v6, ifindex: pod };
+      const wep = (frame: Uint8Array): Probe => ({ program: 'tt_from_wep', frame, ifindex: pod });
+      const hep = (frame: Uint8Array): Probe => ({ program: 'tt_from_hep', frame, ifindex: uplinkIfindex });
+      const paired = {
+        direct: pairedSingleShot(h, wep(fromPod('10.24.4.5')), pass),
+        ipipEncap: pairedSingleShot(h, wep(fromPod('10.24.2.5')), pass),
+        vxlanEncap: pairedSingleShot(h, wep(fromPod('10.24.3.5')), pass),
+        ipipDecap: pairedSingleShot(h, hep(ipipIn), pass),
+        vxlanDecap: pairedSingleShot(h, hep(vxlanIn), pass),
+      };
       return {
+        paired,
         passNs: m(() => timeSingleShot(h, 'tt_from_wep', v6, pod)),
         directNs: m(() => timeSingleShot(h, 'tt_from_wep', fromPod('10.24.4.5'), pod)),
         ipipEncapNs: m(() => timeSingleShot(h, 'tt_from_wep', fromPod('10.24.2.5'), pod)),

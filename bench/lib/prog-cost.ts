@@ -12,3 +12,26 @@ export function timeSingleShot(h: BpfHarness, program: ProgramName, frame: Uint8
   for (let i = 0; i < calls; i++) samples.push(h.run(program, frame, { ifindex, repeat: 1, headroom: 128 }).durationNs);
   return median(samples);
 }
+
+export interface Probe {
+  program: ProgramName;
+  frame: Uint8Array;
+  ifindex: number;
+}
+
+/**
+ * Median of (path − baseline) over `calls` back-to-back pairs of single runs. The VM runs the same
+ * code at two speeds in stretches of a few hundred ms; pairing keeps both samples in one stretch.
+ */
+export function pairedSingleShot(h: BpfHarness, path: Probe, baseline: Probe, calls = 6000): { rawNs: number; netNs: number } {
+  const raw: number[] = [];
+  const net: number[] = [];
+  const once = (p: Probe) => h.run(p.program, p.frame, { ifindex: p.ifindex, repeat: 1, headroom: 128 }).durationNs;
+  for (let i = 0; i < calls; i++) {
+    const b = once(baseline);
+    const p = once(path);
+    raw.push(p);
+    net.push(p - b);
+  }
+  return { rawNs: median(raw), netNs: median(net) };
+}
