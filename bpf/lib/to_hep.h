@@ -12,8 +12,9 @@
 TT_INLINE struct tt_verdict tt_to_hep_ipv4(struct __sk_buff *skb)
 {
 	struct iphdr *ip = tt_ipv4_header(skb);
+	enum tt_reason drop;
 	struct tt_route *rt;
-	__u32 overhead;
+	__u32 overhead, flags;
 	__be32 next_hop;
 
 	if (!ip)
@@ -34,6 +35,7 @@ TT_INLINE struct tt_verdict tt_to_hep_ipv4(struct __sk_buff *skb)
 		return tt_pass(TT_R_TO_HEP_PASSED);
 	overhead = tt_route_overhead(rt);
 	next_hop = rt->next_hop;
+	flags = rt->flags;
 	if (tt_too_big(skb, overhead)) {
 		/* Back up the host's stack, as if the next hop had said so. */
 		__u8 zero[ETH_ALEN] = {}, own[ETH_ALEN];
@@ -46,22 +48,10 @@ TT_INLINE struct tt_verdict tt_to_hep_ipv4(struct __sk_buff *skb)
 		};
 	}
 	/* The kernel already resolved the MAC of the route's gateway, which is also the way to next_hop. */
-	if (rt->flags & TT_RF_IPIP) {
-		if (tt_encap_ipip(skb, next_hop))
-			return tt_drop(TT_R_DROP_ENCAP);
-		return tt_pass(TT_R_HEP_ENCAP_IPIP);
-	}
-	{
-		struct tt_neigh *vtep = tt_vtep_lookup(next_hop);
-		__u8 vtep_mac[ETH_ALEN];
-
-		if (!vtep)
-			return tt_drop(TT_R_DROP_NO_VTEP);
-		__builtin_memcpy(vtep_mac, vtep->mac, ETH_ALEN);
-		if (tt_encap_vxlan(skb, next_hop, vtep_mac))
-			return tt_drop(TT_R_DROP_ENCAP);
-	}
-	return tt_pass(TT_R_HEP_ENCAP_VXLAN);
+	drop = tt_encap_for_route(skb, flags, next_hop);
+	if (drop)
+		return tt_drop(drop);
+	return tt_pass(flags & TT_RF_IPIP ? TT_R_HEP_ENCAP_IPIP : TT_R_HEP_ENCAP_VXLAN);
 }
 
 TT_INLINE int tt_to_hep_main(struct __sk_buff *skb)

@@ -80,12 +80,30 @@ TT_INLINE struct tt_verdict tt_out_to_node(struct __sk_buff *skb, __be32 next_ho
 	return tt_drop(TT_R_DROP_NO_ROUTE);
 }
 
+/* Adds the tunnel header the route's flags ask for (none for direct routes).
+ * 0 on success, else the reason to drop the packet (reasons for drops are never 0). */
+TT_INLINE enum tt_reason tt_encap_for_route(struct __sk_buff *skb, __u32 flags, __be32 next_hop)
+{
+	struct tt_neigh *vtep;
+
+	if (flags & TT_RF_IPIP)
+		return tt_encap_ipip(skb, next_hop) ? TT_R_DROP_ENCAP : 0;
+	if (!(flags & TT_RF_VXLAN))
+		return 0;
+	vtep = tt_vtep_lookup(next_hop);
+	if (!vtep)
+		return TT_R_DROP_NO_VTEP;
+	/* tt_encap_vxlan copies the MAC before it resizes the packet. */
+	return tt_encap_vxlan(skb, next_hop, vtep->mac) ? TT_R_DROP_ENCAP : 0;
+}
+
 /* A pod's packet for a pod on another node (route `rt`), from the pod's cali (ingress). */
 TT_INLINE struct tt_verdict tt_to_remote_node(struct __sk_buff *skb, struct iphdr *ip, const struct tt_route *rt)
 {
 	__u32 overhead = tt_route_overhead(rt);
 	__be32 next_hop = rt->next_hop;
-	__u8 vtep_mac[ETH_ALEN];
+	__u32 flags = rt->flags;
+	enum tt_reason drop;
 
 	if (ip->ttl <= 1)
 		return tt_pass(TT_R_PASSED_TTL);
@@ -102,25 +120,14 @@ TT_INLINE struct tt_verdict tt_to_remote_node(struct __sk_buff *skb, struct iphd
 			.reason = TT_R_FRAG_NEEDED,
 		};
 	}
-	if (rt->flags & TT_RF_VXLAN) {
-		struct tt_neigh *vtep = tt_vtep_lookup(next_hop);
-
-		if (!vtep)
-			return tt_drop(TT_R_DROP_NO_VTEP);
-		__builtin_memcpy(vtep_mac, vtep->mac, ETH_ALEN);
-	}
 	tt_ipv4_dec_ttl(ip);
-
-	if (rt->flags & TT_RF_IPIP) {
-		if (tt_encap_ipip(skb, next_hop))
-			return tt_drop(TT_R_DROP_ENCAP);
+	drop = tt_encap_for_route(skb, flags, next_hop);
+	if (drop)
+		return tt_drop(drop);
+	if (flags & TT_RF_IPIP)
 		return tt_out_to_node(skb, next_hop, TT_R_ENCAP_IPIP);
-	}
-	if (rt->flags & TT_RF_VXLAN) {
-		if (tt_encap_vxlan(skb, next_hop, vtep_mac))
-			return tt_drop(TT_R_DROP_ENCAP);
+	if (flags & TT_RF_VXLAN)
 		return tt_out_to_node(skb, next_hop, TT_R_ENCAP_VXLAN);
-	}
 	return tt_out_to_node(skb, next_hop, TT_R_FWD_REMOTE);
 }
 

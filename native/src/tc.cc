@@ -20,6 +20,14 @@ bpf_tc_hook Hook(const Napi::CallbackInfo &info) {
   return hook;
 }
 
+// The filter Tortie owns on a hook: handle and priority from arguments `at` and `at + 1`.
+bpf_tc_opts FilterAt(const Napi::CallbackInfo &info, size_t at) {
+  auto opts = Opts<bpf_tc_opts>();
+  opts.handle = U32(info[at]);
+  opts.priority = U32(info[at + 1]);
+  return opts;
+}
+
 // Measured on 6.18: no clsact -> EINVAL ("Parent Qdisc doesn't exists"); clsact but no filter at
 // that priority -> EINVAL ("Cannot find specified filter chain"); chain but no such handle -> ENOENT.
 // All mean "no filter". libbpf also says EINVAL for handle or priority 0, so TS must reject those.
@@ -38,10 +46,8 @@ Napi::Value TcAttach(const Napi::CallbackInfo &info) {
     int err = ErrOf(ret);
     if (err != EEXIST) return ThrowBpfError(info.Env(), "bpf_tc_hook_create", err);  // EEXIST: clsact is there
   }
-  auto opts = Opts<bpf_tc_opts>();
+  bpf_tc_opts opts = FilterAt(info, 3);
   opts.prog_fd = I32(info[2]);
-  opts.handle = U32(info[3]);
-  opts.priority = U32(info[4]);
   opts.flags = info[5].As<Napi::Boolean>().Value() ? BPF_TC_F_REPLACE : 0;
   ret = bpf_tc_attach(&hook, &opts);
   if (ret < 0) return ThrowBpfError(info.Env(), "bpf_tc_attach", ErrOf(ret));
@@ -54,9 +60,7 @@ Napi::Value TcDetach(const Napi::CallbackInfo &info) {
   REQUIRE_ARG_NUMBER(2, "handle");
   REQUIRE_ARG_NUMBER(3, "priority");
   bpf_tc_hook hook = Hook(info);
-  auto opts = Opts<bpf_tc_opts>();
-  opts.handle = U32(info[2]);
-  opts.priority = U32(info[3]);
+  bpf_tc_opts opts = FilterAt(info, 2);
   int ret = bpf_tc_detach(&hook, &opts);
   if (ret < 0) {
     int err = ErrOf(ret);
@@ -72,9 +76,7 @@ Napi::Value TcQuery(const Napi::CallbackInfo &info) {
   REQUIRE_ARG_NUMBER(2, "handle");
   REQUIRE_ARG_NUMBER(3, "priority");
   bpf_tc_hook hook = Hook(info);
-  auto opts = Opts<bpf_tc_opts>();
-  opts.handle = U32(info[2]);
-  opts.priority = U32(info[3]);
+  bpf_tc_opts opts = FilterAt(info, 2);
   int ret = bpf_tc_query(&hook, &opts);
   if (ret < 0) {
     int err = ErrOf(ret);

@@ -1,17 +1,13 @@
 /** Writes the routes map from calculated routes: the map ends up holding exactly `entries`. */
 import { RouteType, type RouteKeyValue, type RouteTypeName, type RouteValue } from './abi.js';
 import type { NodeMaps } from './pinned-maps.js';
+import { routeEntryKey } from '../calc/route-format.js';
 
 export interface DesiredRoute {
   cidr: string;
   type: RouteTypeName;
   flags: number;
   nextHop: string;
-}
-
-export function routeKey(cidr: string): RouteKeyValue {
-  const [addr, len] = cidr.split('/');
-  return { prefixLen: len === undefined ? 32 : Number(len), addr: addr! };
 }
 
 const keyString = (k: RouteKeyValue) => `${k.addr}/${k.prefixLen}`;
@@ -24,7 +20,7 @@ export interface RouteSyncReport {
 export function syncRoutes(maps: NodeMaps, desired: readonly DesiredRoute[]): RouteSyncReport {
   const wanted = new Map<string, [RouteKeyValue, RouteValue]>();
   for (const r of desired) {
-    const key = routeKey(r.cidr);
+    const key = routeEntryKey(r.cidr);
     wanted.set(keyString(key), [key, { type: RouteType[r.type], flags: r.flags, nextHop: r.nextHop, ifindex: 0 }]);
   }
   let removed = 0;

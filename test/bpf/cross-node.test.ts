@@ -11,6 +11,7 @@ import { native } from '../../src/native/index.js';
 import { withNetns } from '../../src/lab/netns.js';
 import { tryRun } from '../../src/util/exec.js';
 import { badChecksums, expectFrame } from '../helpers/packet.js';
+import type { ProgramName } from '../../src/dataplane/loader.js';
 import { BpfHarness, TC_ACT_REDIRECT, TC_ACT_SHOT, TC_ACT_UNSPEC } from '../helpers/bpf.js';
 import { be16, be32, csum16, eth, ETH_P_IP, hex, icmpEcho, ipv4, udp } from '../helpers/frames.js';
 
@@ -64,14 +65,7 @@ afterAll(() => {
   deleteNetns(netns);
 });
 
-function run(program: 'tt_from_wep' | 'tt_from_hep' | 'tt_to_hep', frame: Uint8Array, ifindex: number) {
-  h.clearRedirect();
-  const before = h.counters();
-  const res = h.run(program, frame, { ifindex, headroom: 128 });
-  const after = h.counters();
-  const changed = after.map((v, i) => Number(v - before[i]!)).flatMap((d, i) => (d ? [[i, d]] : []));
-  return { ...res, changed };
-}
+const run = (program: ProgramName, frame: Uint8Array, ifindex: number) => h.runCounted(program, frame, { ifindex, headroom: 128 });
 
 const echo = icmpEcho(8, 0x4242, 7, Array.from({ length: 24 }, (_, i) => i + 1));
 const innerPacket = (dst: string, ttl: number) => ipv4({ src: POD.ip, dst, proto: 1, ttl, id: 0x99, df: true, tos: 0x10 }, echo);

@@ -76,6 +76,17 @@ export class BpfHarness {
     return { retval: out.retval, verdict: VERDICT_NAMES[out.retval] ?? `retval ${out.retval}`, data: out.data, durationNs: out.durationNs };
   }
 
+  /** run() with the redirect record cleared first, plus which counters moved: [[reason, delta], ...]. */
+  runCounted(program: ProgramName, data: Uint8Array, opts: { ifindex: number; headroom?: number }): RunResult & { changed: number[][] } {
+    this.clearRedirect();
+    const before = this.counters();
+    const res = this.run(program, data, opts);
+    const changed = this.counters()
+      .map((v, i) => Number(v - before[i]!))
+      .flatMap((d, i) => (d ? [[i, d]] : []));
+    return { ...res, changed };
+  }
+
   /** What the last redirect asked for (test build only). */
   lastRedirect(): TestRecValue {
     const fd = this.loaded.maps.tt_test_rec;
