@@ -1,8 +1,9 @@
 /** `tortie bpf <map> dump`: read-only views of every pinned map. */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { IfFlags, NEIGH_VTEP_IFINDEX, NudState, Reason, REASON_INFO, RouteFlags, RouteType, type ReasonName } from '../../dataplane/abi.js';
+import { IfFlags, NEIGH_VTEP_IFINDEX, NudState, Reason, REASON_INFO, RouteType, type ReasonName } from '../../dataplane/abi.js';
 import { openNodeMaps, type NodeMaps } from '../../dataplane/pinned-maps.js';
+import { formatRouteFlags } from '../../calc/route-format.js';
 import { defaultPinDir, type CliDeps } from '../context.js';
 import { outputFormat, printJson, printTable } from '../output.js';
 
@@ -84,7 +85,7 @@ function dumpRoutes(deps: CliDeps, opts: DumpOptions): void {
     const rows = maps.routes
       .entries()
       .sort(([a], [b]) => compareIPv4(a.addr, b.addr) || a.prefixLen - b.prefixLen)
-      .map(([k, v]) => ({ dest: `${k.addr}/${k.prefixLen}`, type: routeTypeName(v.type), flags: flagNames(v.flags, RouteFlags), nextHop: v.nextHop }));
+      .map(([k, v]) => ({ dest: `${k.addr}/${k.prefixLen}`, type: routeTypeName(v.type), flags: formatRouteFlags(v.flags), nextHop: v.nextHop }));
     if (opts.output === 'json') return printJson(deps.out, rows.map((r) => ({ dest: r.dest, type: r.type, flags: r.flags, next_hop: r.nextHop })));
     for (const r of rows) {
       const nh = r.nextHop !== '0.0.0.0' ? ` nh ${r.nextHop}` : '';
