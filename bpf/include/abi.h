@@ -100,6 +100,24 @@ struct tt_neigh {
 	__u16 state; /* enum tt_nud */
 };
 
+/* ---- forwarding cache: a pod destination on another node, fully resolved -----
+ * Filled by tt_from_wep after a route + neighbour (+ VTEP) lookup, so later packets to the same
+ * destination need one hash lookup. Valid only while `epoch` equals tt_epoch[0], which the
+ * controller sets to a fresh random value after every change to routes or neighbours (random, not
+ * incremented, so two writers can never both produce a value some old entry carries). */
+struct tt_fwd_key {
+	__be32 addr; /* NBO: the packet's destination */
+};
+
+struct tt_fwd_entry {
+	__u64 epoch;      /* tt_epoch[0] when filled */
+	__u32 flags;      /* the route's enum tt_route_flags */
+	__be32 next_hop;  /* NBO */
+	__u8 nh_mac[6];   /* next hop's MAC on the uplink */
+	__u8 vtep_mac[6]; /* VXLAN routes: the next hop's tunnel MAC */
+	__u8 _pad[4];
+};
+
 /* ---- counters: per-CPU array indexed by reason ------------------------------ */
 enum tt_reason {
 	TT_R_PASSED = 0,            /* handed to the kernel stack (TC_ACT_UNSPEC) */

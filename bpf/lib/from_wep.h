@@ -29,7 +29,9 @@ TT_INLINE struct tt_verdict tt_deliver_local(struct ethhdr *eth, struct iphdr *i
 TT_INLINE struct tt_verdict tt_wep_ipv4(struct __sk_buff *skb)
 {
 	struct tt_ep_value *src, *dst;
+	struct tt_fwd_entry cached;
 	struct tt_route *rt;
+	__u64 epoch;
 	struct ethhdr *eth;
 	struct iphdr *ip = tt_ipv4_header(skb);
 
@@ -51,9 +53,12 @@ TT_INLINE struct tt_verdict tt_wep_ipv4(struct __sk_buff *skb)
 	if (dst)
 		return tt_deliver_local(eth, ip, dst, TT_R_FWD_LOCAL);
 
+	epoch = tt_epoch_now();
+	if (tt_fwd_lookup(ip->daddr, epoch, &cached))
+		return tt_to_remote_node(skb, ip, &cached, 1);
 	rt = tt_route_lookup(ip->daddr);
 	if (rt && tt_route_is_remote_workload(rt))
-		return tt_to_remote_node(skb, ip, rt);
+		return tt_route_to_remote_node(skb, ip, rt, epoch);
 	if (rt && rt->type == TT_RT_LOCAL_BLOCK)
 		return tt_drop(TT_R_DROP_BLACKHOLE);
 	/* The host, other nodes, the outside world: the kernel routes those. */

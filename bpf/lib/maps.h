@@ -42,4 +42,19 @@ struct {
 	__type(value, struct tt_neigh);
 } tt_neigh SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tt_fwd_key);
+	__type(value, struct tt_fwd_entry);
+} tt_fwd_cache SEC(".maps");
+
+/* The epoch of tt_fwd_cache, renewed by the controller after changing routes or neighbours. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} tt_epoch SEC(".maps");
+
 #endif

@@ -12,10 +12,10 @@
 TT_INLINE struct tt_verdict tt_to_hep_ipv4(struct __sk_buff *skb)
 {
 	struct iphdr *ip = tt_ipv4_header(skb);
+	struct tt_fwd_entry nh = {};
 	enum tt_reason drop;
 	struct tt_route *rt;
-	__u32 overhead, flags;
-	__be32 next_hop;
+	__u32 overhead;
 
 	if (!ip)
 		return tt_pass(TT_R_TO_HEP_PASSED); /* not ours to judge: the host sent it */
@@ -33,9 +33,10 @@ TT_INLINE struct tt_verdict tt_to_hep_ipv4(struct __sk_buff *skb)
 	rt = tt_route_lookup(ip->daddr);
 	if (!rt || !tt_route_is_remote_workload(rt) || !(rt->flags & (TT_RF_IPIP | TT_RF_VXLAN)))
 		return tt_pass(TT_R_TO_HEP_PASSED);
-	overhead = tt_route_overhead(rt);
-	next_hop = rt->next_hop;
-	flags = rt->flags;
+	overhead = tt_route_overhead(rt->flags);
+	drop = tt_next_hop_of(rt, &nh);
+	if (drop)
+		return tt_drop(drop);
 	if (tt_too_big(skb, overhead)) {
 		/* Back up the host's stack, as if the next hop had said so. */
 		__u8 zero[ETH_ALEN] = {}, own[ETH_ALEN];
@@ -48,10 +49,10 @@ TT_INLINE struct tt_verdict tt_to_hep_ipv4(struct __sk_buff *skb)
 		};
 	}
 	/* The kernel already resolved the MAC of the route's gateway, which is also the way to next_hop. */
-	drop = tt_encap_for_route(skb, flags, next_hop);
+	drop = tt_encap_for_route(skb, &nh);
 	if (drop)
 		return tt_drop(drop);
-	return tt_pass(flags & TT_RF_IPIP ? TT_R_HEP_ENCAP_IPIP : TT_R_HEP_ENCAP_VXLAN);
+	return tt_pass(nh.flags & TT_RF_IPIP ? TT_R_HEP_ENCAP_IPIP : TT_R_HEP_ENCAP_VXLAN);
 }
 
 TT_INLINE int tt_to_hep_main(struct __sk_buff *skb)

@@ -4,6 +4,7 @@
 #define TORTIE_TO_NODE_H
 
 #include "encap.h"
+#include "fwd_cache.h"
 #include "icmp.h"
 #include "ipv4.h"
 #include "neigh.h"
@@ -14,11 +15,11 @@
 #define AF_INET 2
 #endif
 
-TT_INLINE __u32 tt_route_overhead(const struct tt_route *rt)
+TT_INLINE __u32 tt_route_overhead(__u32 flags)
 {
-	if (rt->flags & TT_RF_IPIP)
+	if (flags & TT_RF_IPIP)
 		return TT_IPIP_OVERHEAD;
-	if (rt->flags & TT_RF_VXLAN)
+	if (flags & TT_RF_VXLAN)
 		return TT_VXLAN_OVERHEAD;
 	return 0;
 }
@@ -40,26 +41,26 @@ TT_INLINE int tt_set_macs(struct __sk_buff *skb, const __u8 *dst, const __u8 *sr
 	return 0;
 }
 
-/*
- * Out of the uplink towards `next_hop`: a MAC from the mirrored neighbour table when it is fresh,
- * else the FIB (which also covers next hops behind a router), else the kernel's neighbour
- * resolution (bpf_redirect_neigh), which then refreshes the mirror.
- */
-TT_INLINE struct tt_verdict tt_out_to_node(struct __sk_buff *skb, __be32 next_hop, enum tt_reason reason)
+/* Out of the uplink with MACs already known (a fresh neighbour entry or the forwarding cache). */
+TT_INLINE struct tt_verdict tt_out_with_mac(struct __sk_buff *skb, const __u8 *nh_mac, enum tt_reason reason)
 {
-	struct tt_neigh *n = tt_neigh_lookup(TT_CONFIG.uplink_ifindex, next_hop);
+	__u8 own[ETH_ALEN];
+
+	TT_CONFIG_MAC(own, uplink_mac);
+	if (tt_set_macs(skb, nh_mac, own))
+		return tt_drop(TT_R_DROP_MALFORMED);
+	return (struct tt_verdict){ .action = tt_redirect(TT_CONFIG.uplink_ifindex, 0), .reason = reason };
+}
+
+/*
+ * Out of the uplink towards `next_hop` when the mirror had no fresh MAC: the FIB (which also
+ * covers next hops behind a router), else the kernel's neighbour resolution (bpf_redirect_neigh),
+ * which then refreshes the mirror.
+ */
+TT_INLINE struct tt_verdict tt_out_resolving(struct __sk_buff *skb, __be32 next_hop, enum tt_reason reason)
+{
 	struct bpf_fib_lookup fib = {};
 	long rc;
-
-	if (tt_neigh_usable(n)) {
-		__u8 mac[ETH_ALEN], own[ETH_ALEN];
-
-		__builtin_memcpy(mac, n->mac, ETH_ALEN);
-		TT_CONFIG_MAC(own, uplink_mac);
-		if (tt_set_macs(skb, mac, own))
-			return tt_drop(TT_R_DROP_MALFORMED);
-		return (struct tt_verdict){ .action = tt_redirect(TT_CONFIG.uplink_ifindex, 0), .reason = reason };
-	}
 
 	fib.family = AF_INET;
 	fib.ipv4_src = TT_CONFIG.host_ip;
@@ -80,29 +81,59 @@ TT_INLINE struct tt_verdict tt_out_to_node(struct __sk_buff *skb, __be32 next_ho
 	return tt_drop(TT_R_DROP_NO_ROUTE);
 }
 
-/* Adds the tunnel header the route's flags ask for (none for direct routes).
- * 0 on success, else the reason to drop the packet (reasons for drops are never 0). */
-TT_INLINE enum tt_reason tt_encap_for_route(struct __sk_buff *skb, __u32 flags, __be32 next_hop)
+/* A route's next hop as the encapsulation needs it, with the VTEP MAC for VXLAN (required).
+ * 0, or the reason to drop the packet. */
+TT_INLINE enum tt_reason tt_next_hop_of(const struct tt_route *rt, struct tt_fwd_entry *nh)
 {
 	struct tt_neigh *vtep;
 
-	if (flags & TT_RF_IPIP)
-		return tt_encap_ipip(skb, next_hop) ? TT_R_DROP_ENCAP : 0;
-	if (!(flags & TT_RF_VXLAN))
+	nh->flags = rt->flags;
+	nh->next_hop = rt->next_hop;
+	if (!(rt->flags & TT_RF_VXLAN))
 		return 0;
-	vtep = tt_vtep_lookup(next_hop);
+	vtep = tt_vtep_lookup(nh->next_hop);
 	if (!vtep)
 		return TT_R_DROP_NO_VTEP;
-	/* tt_encap_vxlan copies the MAC before it resizes the packet. */
-	return tt_encap_vxlan(skb, next_hop, vtep->mac) ? TT_R_DROP_ENCAP : 0;
+	__builtin_memcpy(nh->vtep_mac, vtep->mac, ETH_ALEN);
+	return 0;
 }
 
-/* A pod's packet for a pod on another node (route `rt`), from the pod's cali (ingress). */
-TT_INLINE struct tt_verdict tt_to_remote_node(struct __sk_buff *skb, struct iphdr *ip, const struct tt_route *rt)
+/* The next hop's MAC when the neighbour mirror holds a fresh one; else 0 (the kernel resolves it). */
+TT_INLINE int tt_next_hop_mac(struct tt_fwd_entry *nh)
 {
-	__u32 overhead = tt_route_overhead(rt);
-	__be32 next_hop = rt->next_hop;
-	__u32 flags = rt->flags;
+	struct tt_neigh *n = tt_neigh_lookup(TT_CONFIG.uplink_ifindex, nh->next_hop);
+
+	if (!tt_neigh_usable(n))
+		return 0;
+	__builtin_memcpy(nh->nh_mac, n->mac, ETH_ALEN);
+	return 1;
+}
+
+/* Adds the tunnel header the route's flags ask for (none for direct routes).
+ * 0 on success, else the reason to drop the packet (reasons for drops are never 0). */
+TT_INLINE enum tt_reason tt_encap_for_route(struct __sk_buff *skb, const struct tt_fwd_entry *nh)
+{
+	if (nh->flags & TT_RF_IPIP)
+		return tt_encap_ipip(skb, nh->next_hop) ? TT_R_DROP_ENCAP : 0;
+	if (nh->flags & TT_RF_VXLAN)
+		return tt_encap_vxlan(skb, nh->next_hop, nh->vtep_mac) ? TT_R_DROP_ENCAP : 0;
+	return 0;
+}
+
+TT_INLINE enum tt_reason tt_sent_reason(__u32 flags)
+{
+	if (flags & TT_RF_IPIP)
+		return TT_R_ENCAP_IPIP;
+	if (flags & TT_RF_VXLAN)
+		return TT_R_ENCAP_VXLAN;
+	return TT_R_FWD_REMOTE;
+}
+
+/* A pod's packet for a pod on another node, from the pod's cali (ingress). */
+TT_INLINE struct tt_verdict tt_to_remote_node(struct __sk_buff *skb, struct iphdr *ip, const struct tt_fwd_entry *nh,
+					      int have_mac)
+{
+	__u32 overhead = tt_route_overhead(nh->flags);
 	enum tt_reason drop;
 
 	if (ip->ttl <= 1)
@@ -121,14 +152,30 @@ TT_INLINE struct tt_verdict tt_to_remote_node(struct __sk_buff *skb, struct iphd
 		};
 	}
 	tt_ipv4_dec_ttl(ip);
-	drop = tt_encap_for_route(skb, flags, next_hop);
+	drop = tt_encap_for_route(skb, nh);
 	if (drop)
 		return tt_drop(drop);
-	if (flags & TT_RF_IPIP)
-		return tt_out_to_node(skb, next_hop, TT_R_ENCAP_IPIP);
-	if (flags & TT_RF_VXLAN)
-		return tt_out_to_node(skb, next_hop, TT_R_ENCAP_VXLAN);
-	return tt_out_to_node(skb, next_hop, TT_R_FWD_REMOTE);
+	if (have_mac)
+		return tt_out_with_mac(skb, nh->nh_mac, tt_sent_reason(nh->flags));
+	return tt_out_resolving(skb, nh->next_hop, tt_sent_reason(nh->flags));
+}
+
+/* The slow path: resolve the route's next hop, remember it when complete, send. */
+TT_INLINE struct tt_verdict tt_route_to_remote_node(struct __sk_buff *skb, struct iphdr *ip, const struct tt_route *rt,
+						    __u64 epoch)
+{
+	struct tt_fwd_entry nh = { .epoch = epoch };
+	__be32 daddr = ip->daddr;
+	enum tt_reason drop;
+	int have_mac;
+
+	drop = tt_next_hop_of(rt, &nh);
+	if (drop)
+		return tt_drop(drop);
+	have_mac = tt_next_hop_mac(&nh);
+	if (have_mac)
+		tt_fwd_store(daddr, &nh);
+	return tt_to_remote_node(skb, ip, &nh, have_mac);
 }
 
 #endif

@@ -87,6 +87,12 @@ export const NudState = {
 // struct tt_neigh { __u8 mac[6]; __u16 state; }
 export const Neigh = struct({ mac, state: u16 });
 
+// struct tt_fwd_key { __be32 addr; }
+export const FwdKey = struct({ addr: ipv4 });
+
+// struct tt_fwd_entry { __u64 epoch; __u32 flags; __be32 next_hop; __u8 nh_mac[6]; __u8 vtep_mac[6]; __u8 _pad[4]; }
+export const FwdEntry = struct({ epoch: u64, flags: u32, nextHop: ipv4, nhMac: mac, vtepMac: mac, _pad: pad(4) });
+
 // struct tt_test_rec (test build only)
 export const TestRec = struct({ kind: u32, ifindex: u32, flags: u64 });
 
@@ -167,3 +173,5 @@ export type RouteKeyValue = StructValue<(typeof RouteKey)['fields']>;
 export type RouteValue = StructValue<(typeof Route)['fields']>;
 export type NeighKeyValue = StructValue<(typeof NeighKey)['fields']>;
 export type NeighValue = StructValue<(typeof Neigh)['fields']>;
+export type FwdKeyValue = StructValue<(typeof FwdKey)['fields']>;
+export type FwdEntryValue = StructValue<(typeof FwdEntry)['fields']>;

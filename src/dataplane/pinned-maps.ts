@@ -1,10 +1,11 @@
 /** Opens the maps a loaded Tortie instance pinned, for the CLI and the controller. */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NativeBinding } from '../native/binding.js';
-import type { Endpoint, EndpointKey, IfStateValue, NeighKeyValue, NeighValue, RouteKeyValue, RouteValue } from './abi.js';
+import type { Endpoint, EndpointKey, FwdEntryValue, FwdKeyValue, IfStateValue, NeighKeyValue, NeighValue, RouteKeyValue, RouteValue } from './abi.js';
 import { pinLayout } from './bpffs.js';
-import { countersMap, endpointsMap, ifstateMap, neighMap, routesMap } from './maps/index.js';
+import { countersMap, endpointsMap, epochMap, fwdCacheMap, ifstateMap, neighMap, routesMap } from './maps/index.js';
 import { PerCpuMap, TypedMap, pinName, type MapDef } from './typed-map.js';
 
 export class NotLoadedError extends Error {
@@ -30,6 +31,9 @@ export interface NodeMaps {
   neigh: TypedMap<NeighKeyValue, NeighValue>;
   ifstate: TypedMap<number, IfStateValue>;
   counters: PerCpuMap<number, bigint>;
+  /** resolved next hops of remote destinations, filled by tt_from_wep */
+  fwdCache: TypedMap<FwdKeyValue, FwdEntryValue>;
+  epoch: TypedMap<number, bigint>;
   close(): void;
 }
 
@@ -40,6 +44,8 @@ export function openNodeMaps(native: NativeBinding, pinDir: string): NodeMaps {
     neigh: openPinned(native, pinDir, neighMap),
     ifstate: openPinned(native, pinDir, ifstateMap),
     counters: openPinned(native, pinDir, countersMap),
+    fwdCache: openPinned(native, pinDir, fwdCacheMap),
+    epoch: openPinned(native, pinDir, epochMap),
   });
 }
 
@@ -50,12 +56,26 @@ export interface NodeMapFds {
   neigh: number;
   ifstate: number;
   counters: number;
+  fwdCache: number;
+  epoch: number;
+}
+
+/**
+ * tt_fwd_cache entries are built from routes and neighbours: every write to those renews the epoch,
+ * which outdates every entry at once. A random value, so that two writers (the daemon and a CLI)
+ * can never produce an epoch an old entry still carries.
+ */
+function epochRenewer(epoch: TypedMap<number, bigint>): () => void {
+  return () => epoch.update(0, randomBytes(8).readBigUInt64LE());
 }
 
 export function mapsFromFds(native: NativeBinding, fds: NodeMapFds): NodeMaps {
+  const epoch = new TypedMap(epochMap, fds.epoch, native);
+  const renewEpoch = epochRenewer(epoch);
   const endpoints = new TypedMap(endpointsMap, fds.endpoints, native);
-  const routes = new TypedMap(routesMap, fds.routes, native);
-  const neigh = new TypedMap(neighMap, fds.neigh, native);
+  const routes = new TypedMap(routesMap, fds.routes, native, renewEpoch);
+  const neigh = new TypedMap(neighMap, fds.neigh, native, renewEpoch);
+  const fwdCache = new TypedMap(fwdCacheMap, fds.fwdCache, native);
   const ifstate = new TypedMap(ifstateMap, fds.ifstate, native);
   const counters = new PerCpuMap(countersMap, fds.counters, native);
   return {
@@ -64,12 +84,16 @@ export function mapsFromFds(native: NativeBinding, fds: NodeMapFds): NodeMaps {
     neigh,
     ifstate,
     counters,
+    fwdCache,
+    epoch,
     close() {
       endpoints.close();
       routes.close();
       neigh.close();
       ifstate.close();
       counters.close();
+      fwdCache.close();
+      epoch.close();
     },
   };
 }

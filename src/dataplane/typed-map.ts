@@ -24,10 +24,15 @@ export function pinName(def: MapDef<unknown, unknown>): string {
 const BATCH = 256;
 
 export class TypedMap<K, V> {
+  /**
+   * @param afterWrite called after every successful write (update, delete, batch): maps that feed a
+   * cache renew its epoch there (see pinned-maps.ts). Every write method must call it.
+   */
   constructor(
     readonly def: MapDef<K, V>,
     readonly fd: number,
     protected readonly native: NativeBinding,
+    private readonly afterWrite: () => void = () => {},
   ) {}
 
   lookup(key: K): V | undefined {
@@ -37,10 +42,13 @@ export class TypedMap<K, V> {
 
   update(key: K, value: V, flags: number = UpdateFlags.Any): void {
     this.native.mapUpdate(this.fd, encode(this.def.key, key), encode(this.def.value, value), flags);
+    this.afterWrite();
   }
 
   delete(key: K): boolean {
-    return this.native.mapDelete(this.fd, encode(this.def.key, key));
+    const deleted = this.native.mapDelete(this.fd, encode(this.def.key, key));
+    if (deleted) this.afterWrite();
+    return deleted;
   }
 
   /** All keys, read before any are returned so that deleting while iterating is safe. */
@@ -84,6 +92,7 @@ export class TypedMap<K, V> {
       value.write(vv, i * value.size, v);
     });
     this.native.mapUpdateBatch(this.fd, keys, values, entries.length, flags);
+    this.afterWrite();
   }
 
   close(): void {

@@ -240,3 +240,70 @@ describe('host-originated traffic leaving on the uplink', () => {
     expect(res.changed).toEqual([[Reason.ToHepPassed, 1]]);
   });
 });
+
+describe('the forwarding cache (tt_fwd_cache)', () => {
+  const dst = '10.24.2.40';
+  const outerDst = (frame: Uint8Array) => [...frame.subarray(30, 34)].join('.');
+  const epoch = () => h.maps.epoch.lookup(0)!;
+
+  it('remembers a resolved destination: next hop, its MAC and the epoch it was built in', () => {
+    run('tt_from_wep', fromPod(dst), ifPod);
+    expect(h.maps.fwdCache.lookup({ addr: dst })).toMatchObject({
+      epoch: epoch(),
+      flags: RouteFlags.InPool | RouteFlags.Ipip,
+      nextHop: IPIP_NODE.ip,
+      nhMac: IPIP_NODE.mac,
+    });
+  });
+
+  it('serves later packets from the entry while the epoch holds', () => {
+    // A planted entry for the current epoch is followed: proof that the routes are not consulted.
+    h.maps.fwdCache.update({ addr: dst }, { epoch: epoch(), flags: RouteFlags.Ipip, nextHop: '192.168.122.99', nhMac: '02:00:00:00:00:99', vtepMac: '00:00:00:00:00:00' });
+    const res = run('tt_from_wep', fromPod(dst), ifPod);
+    expect(outerDst(res.data)).toBe('192.168.122.99');
+    expect(hex(res.data.subarray(0, 6))).toBe('020000000099');
+  });
+
+  it('a route change renews the epoch: the next packet follows the new route', () => {
+    h.maps.routes.update({ prefixLen: 32, addr: dst }, { type: RouteType.RemoteWorkload, flags: RouteFlags.InPool | RouteFlags.Ipip, nextHop: DIRECT_NODE.ip, ifindex: 0 });
+    try {
+      const res = run('tt_from_wep', fromPod(dst), ifPod);
+      expect(outerDst(res.data)).toBe(DIRECT_NODE.ip);
+      expect(hex(res.data.subarray(0, 6))).toBe(DIRECT_NODE.mac.replaceAll(':', ''));
+    } finally {
+      h.maps.routes.delete({ prefixLen: 32, addr: dst });
+    }
+    expect(outerDst(run('tt_from_wep', fromPod(dst), ifPod).data)).toBe(IPIP_NODE.ip);
+  });
+
+  it('a neighbour change renews the epoch: the new MAC is used at once', () => {
+    run('tt_from_wep', fromPod(dst), ifPod);
+    h.maps.neigh.update({ ifindex: ifUplink, addr: IPIP_NODE.ip }, { mac: '02:00:00:00:01:12', state: NudState.REACHABLE });
+    try {
+      expect(hex(run('tt_from_wep', fromPod(dst), ifPod).data.subarray(0, 6))).toBe('020000000112');
+    } finally {
+      h.maps.neigh.update({ ifindex: ifUplink, addr: IPIP_NODE.ip }, { mac: IPIP_NODE.mac, state: NudState.REACHABLE });
+    }
+  });
+
+  it('a destination that becomes a local pod is delivered locally, whatever the cache holds', () => {
+    run('tt_from_wep', fromPod(dst), ifPod);
+    h.maps.endpoints.update({ addr: dst }, { ifindex: ifPod, flags: 0, mac: '02:00:00:00:00:0b' });
+    try {
+      const res = run('tt_from_wep', fromPod(dst), ifPod);
+      expect(res.changed).toEqual([[Reason.FwdLocal, 1]]);
+    } finally {
+      h.maps.endpoints.delete({ addr: dst });
+    }
+  });
+
+  it('is not filled while the next hop MAC is unconfirmed (the kernel resolves it every time)', () => {
+    h.maps.neigh.update({ ifindex: ifUplink, addr: IPIP_NODE.ip }, { mac: IPIP_NODE.mac, state: NudState.STALE });
+    try {
+      run('tt_from_wep', fromPod('10.24.2.41'), ifPod);
+      expect(h.maps.fwdCache.lookup({ addr: '10.24.2.41' })).toBeUndefined();
+    } finally {
+      h.maps.neigh.update({ ifindex: ifUplink, addr: IPIP_NODE.ip }, { mac: IPIP_NODE.mac, state: NudState.REACHABLE });
+    }
+  });
+});

@@ -53,6 +53,8 @@ export class BpfHarness {
       neigh: fds.tt_neigh!,
       ifstate: fds.tt_ifstate!,
       counters: fds.tt_counters!,
+      fwdCache: fds.tt_fwd_cache!,
+      epoch: fds.tt_epoch!,
     });
   }
 

@@ -4,7 +4,7 @@
  * misread by a new build.
  */
 import { u32, u64 } from '../codec.js';
-import { EpKey, EpValue, IfState, Neigh, NeighKey, Route, RouteKey } from '../abi.js';
+import { EpKey, EpValue, FwdEntry, FwdKey, IfState, Neigh, NeighKey, Route, RouteKey } from '../abi.js';
 import type { MapDef } from '../typed-map.js';
 
 export const endpointsMap = {
@@ -43,5 +43,19 @@ export const neighMap = {
   value: Neigh,
 } satisfies MapDef<unknown, unknown>;
 
+export const fwdCacheMap = {
+  name: 'tt_fwd_cache',
+  version: 1,
+  key: FwdKey,
+  value: FwdEntry,
+} satisfies MapDef<unknown, unknown>;
+
+export const epochMap = {
+  name: 'tt_epoch',
+  version: 1,
+  key: u32,
+  value: u64,
+} satisfies MapDef<unknown, unknown>;
+
 /** Every map Tortie pins, in the order they are listed by `status`. */
-export const PINNED_MAPS = [endpointsMap, routesMap, neighMap, ifstateMap, countersMap] as const;
+export const PINNED_MAPS = [endpointsMap, routesMap, neighMap, ifstateMap, countersMap, fwdCacheMap, epochMap] as const;
