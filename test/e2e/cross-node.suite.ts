@@ -9,6 +9,7 @@ import { labDown, labUp } from '../../src/lab/index.js';
 import { ping, tcpEcho } from '../../src/lab/probe.js';
 import type { LabMode, LabNode, LabSpec } from '../../src/lab/topology.js';
 import { startCapture } from '../helpers/capture.js';
+import { tortieOk } from '../helpers/cli.js';
 import { delta, readCounters, uniqueLabName } from '../helpers/lab.js';
 
 const WIRE_SIGNATURE: Record<'ipip' | 'vxlan' | 'direct', RegExp> = {
@@ -48,6 +49,15 @@ export function crossNodeSuite(mode: 'ipip' | 'vxlan' | 'direct'): void {
       // 4 pairs x 2 directions x 2 echoes: each node sends 8 requests + 8 replies across
       expect(delta(before[0]!, after[0]!, SEND_REASON[mode])).toBeGreaterThanOrEqual(16);
       expect(delta(before[1]!, after[1]!, RECEIVE_REASON[mode])).toBeGreaterThanOrEqual(16);
+    });
+
+    it('`bpf fwd dump` shows the remote pods resolved to the other node, for the current epoch', () => {
+      const fwd = JSON.parse(tortieOk(['bpf', 'fwd', 'dump', '-o', 'json', '--pin-dir', n1.pinDir], { netns: n1.netns })) as Array<{
+        dest: string;
+        next_hop: string;
+        current: boolean;
+      }>;
+      for (const pod of n2.pods) expect(fwd).toContainEqual(expect.objectContaining({ dest: pod.ip, next_hop: n2.wireIp, current: true }));
     });
 
     it('TCP between pods on different nodes, both directions', async () => {

@@ -1,7 +1,7 @@
 /** `tortie bpf <map> dump`: read-only views of every pinned map. */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { IfFlags, NEIGH_VTEP_IFINDEX, NudState, Reason, REASON_INFO, RouteType, type ReasonName } from '../../dataplane/abi.js';
+import { IfFlags, NEIGH_VTEP_IFINDEX, NudState, Reason, REASON_INFO, RouteFlags, RouteType, type ReasonName } from '../../dataplane/abi.js';
 import { openNodeMaps, type NodeMaps } from '../../dataplane/pinned-maps.js';
 import { formatRouteFlags } from '../../calc/route-format.js';
 import { defaultPinDir, type CliDeps } from '../context.js';
@@ -118,6 +118,29 @@ function dumpNeigh(deps: CliDeps, opts: DumpOptions): void {
   });
 }
 
+/** Cached next hops; entries of an older epoch are shown as stale (the programs ignore them). */
+function dumpFwdCache(deps: CliDeps, opts: DumpOptions): void {
+  withMaps(deps, opts.pinDir, (maps) => {
+    const epoch = maps.epoch.lookup(0) ?? 0n;
+    const rows = maps.fwdCache
+      .entries()
+      .sort(([a], [b]) => compareIPv4(a.addr, b.addr))
+      .map(([k, v]) => ({
+        dest: k.addr,
+        next_hop: v.nextHop,
+        lladdr: v.nhMac,
+        vtep: v.flags & RouteFlags.Vxlan ? v.vtepMac : null,
+        flags: formatRouteFlags(v.flags),
+        current: v.epoch === epoch,
+      }));
+    if (opts.output === 'json') return printJson(deps.out, rows);
+    for (const r of rows) {
+      const vtep = r.vtep ? ` vtep ${r.vtep}` : '';
+      deps.out(`${r.dest} via ${r.next_hop} lladdr ${r.lladdr}${vtep} ${r.flags.join(' ')}${r.current ? '' : ' (stale)'}`);
+    }
+  });
+}
+
 function compareIPv4(a: string, b: string): number {
   const n = (ip: string) => ip.split('.').reduce((acc, p) => acc * 256 + Number(p), 0);
   return n(a) - n(b);
@@ -146,6 +169,7 @@ export function bpfCommand(deps: CliDeps): Command {
     .addCommand(dumpCommand(deps, 'endpoints', 'local workload endpoints', dumpEndpoints))
     .addCommand(dumpCommand(deps, 'routes', 'routes: pools, blocks, hosts, with flags and next hop', dumpRoutes))
     .addCommand(dumpCommand(deps, 'neigh', 'neighbours: the uplink mirror and VTEP MACs, like `ip neigh`', dumpNeigh))
+    .addCommand(dumpCommand(deps, 'fwd', 'the forwarding cache: resolved next hops of remote destinations', dumpFwdCache))
     .addCommand(counters)
     .addCommand(dumpCommand(deps, 'ifstate', 'interfaces Tortie manages', dumpIfstate));
 }
