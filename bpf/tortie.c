@@ -4,6 +4,7 @@
 #include "from_wep.h"
 #include "from_hep.h"
 #include "to_hep.h"
+#include "to_wep.h"
 
 /* tc ingress of every cali* interface: traffic leaving a pod. */
 SEC("tc")
@@ -24,6 +25,13 @@ SEC("tc")
 int tt_to_hep(struct __sk_buff *skb)
 {
 	return tt_to_hep_main(skb);
+}
+
+/* tc egress of every cali*: the host's packets to a floating IP of the pod get its own address. */
+SEC("tc")
+int tt_to_wep(struct __sk_buff *skb)
+{
+	return tt_to_wep_main(skb);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

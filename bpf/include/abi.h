@@ -22,6 +22,7 @@ struct tt_ep_key {
 
 enum tt_ep_flags {
 	TT_EP_F_LEARN_MAC = 0x1, /* pod MAC unknown: learn it from the pod's own frames */
+	TT_EP_F_NAT = 0x2,       /* this IP has floating IPs: its packets may need SNAT */
 };
 
 struct tt_ep_value {
@@ -58,6 +59,7 @@ enum tt_route_type {
 	TT_RT_REMOTE_WORKLOAD = 4, /* a /32 borrowed from a block, living on another node */
 	TT_RT_LOCAL_HOST = 5,      /* this node's own IP */
 	TT_RT_REMOTE_HOST = 6,     /* another node's IP: a legitimate tunnel source */
+	TT_RT_LOCAL_NAT = 7,       /* a floating IP of a pod on this node: DNAT through tt_nat */
 };
 
 enum tt_route_flags {
@@ -98,6 +100,39 @@ enum tt_nud {
 struct tt_neigh {
 	__u8 mac[6];
 	__u16 state; /* enum tt_nud */
+};
+
+/* ---- NAT: floating IPs (1:1), both directions ------------------------------ */
+enum tt_nat_dir {
+	TT_NAT_DNAT = 0, /* key: external (floating) IP -> value: internal (pod) IP */
+	TT_NAT_SNAT = 1, /* key: internal IP -> value: the external IP it leaves with */
+};
+
+struct tt_nat_key {
+	__u32 dir;   /* enum tt_nat_dir */
+	__be32 addr; /* NBO */
+};
+
+struct tt_nat_value {
+	__be32 addr; /* NBO */
+	__u32 _pad;
+};
+
+/* ---- NAT connections: which floating IP a pod's peer talked to ------------
+ * Written on every DNAT so that replies leave with the floating IP the peer used, even to peers
+ * inside a pool (where a pod's own traffic keeps its pod IP). LRU: idle flows age out. */
+struct tt_nat_ct_key {
+	__be32 int_addr;  /* NBO: the pod */
+	__be32 peer_addr; /* NBO */
+	__be16 int_port;  /* NBO: TCP/UDP port, or ICMP echo id */
+	__be16 peer_port; /* NBO: TCP/UDP port, or ICMP echo id */
+	__u8 proto;
+	__u8 _pad[3];
+};
+
+struct tt_nat_ct_value {
+	__be32 ext_addr; /* NBO */
+	__u32 _pad;
 };
 
 /* ---- forwarding cache: a pod destination on another node, fully resolved -----
@@ -145,6 +180,13 @@ enum tt_reason {
 	TT_R_HEP_ENCAP_IPIP = 22,   /* host-originated, encapsulated on uplink egress (IPIP) */
 	TT_R_HEP_ENCAP_VXLAN = 23,  /* host-originated, encapsulated on uplink egress (VXLAN) */
 	TT_R_TO_HEP_PASSED = 24,    /* leaving on the uplink, untouched */
+	TT_R_NAT_DNAT = 25,         /* to a floating IP: destination translated to the pod */
+	TT_R_NAT_SNAT = 26,         /* from a pod with a floating IP: source translated to it */
+	TT_R_NAT_HAIRPIN = 27,      /* a pod to its own floating IP: both translated */
+	TT_R_NAT_ICMP_ERROR = 28,   /* an ICMP error about a NATed flow: outer and inner headers translated */
+	TT_R_FWD_TRANSIT = 29,      /* arrived on the uplink for a workload of another node: sent on to it */
+	TT_R_DROP_NAT_NO_EP = 30,   /* a floating IP whose pod is not on this node */
+	TT_R_TO_WEP_PASSED = 31,    /* the kernel sending to a pod, untouched */
 	TT_R_MAX = 64,
 };
 

@@ -10,19 +10,58 @@
 #include "from_wep.h"
 #include "routes.h"
 
-/* After decapsulation: the inner packet sits right behind the (outer) Ethernet header. */
-TT_INLINE struct tt_verdict tt_deliver_inner(struct __sk_buff *skb, enum tt_reason reason)
+/* A workload of another node, reached through this one (a floating IP or a non-IPAM address
+ * the outside routes here): sent on in BPF, unless the kernel must answer with an ICMP error. */
+TT_INLINE struct tt_verdict tt_transit(struct __sk_buff *skb, struct iphdr *ip, const struct tt_route *rt)
+{
+	if (ip->ttl <= 1 || tt_too_big(skb, tt_route_overhead(rt->flags)))
+		return tt_pass(TT_R_HEP_PASSED);
+	return tt_route_to_remote_node(skb, ip, rt, tt_epoch_now(), TT_R_FWD_TRANSIT);
+}
+
+/* A floating IP of a pod here: translated, then delivered like any packet for that pod. */
+TT_INLINE struct tt_verdict tt_hep_dnat(struct __sk_buff *skb, __be32 ext, __be32 int_addr, enum tt_reason delivered)
+{
+	struct tt_ep_value *ep;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	struct tt_flow f;
+
+	if (tt_flow_of(skb, &f) || tt_dnat(skb, &f, ext, int_addr))
+		return tt_drop(TT_R_DROP_MALFORMED);
+	tt_count(f.icmp_error ? TT_R_NAT_ICMP_ERROR : TT_R_NAT_DNAT);
+	ep = tt_ep_lookup(int_addr);
+	if (!ep)
+		return tt_drop(TT_R_DROP_NAT_NO_EP);
+	ip = tt_ipv4_header(skb);
+	eth = TT_DATA(skb);
+	if (!ip || (void *)(eth + 1) > TT_DATA_END(skb))
+		return tt_drop(TT_R_DROP_MALFORMED);
+	return tt_deliver_local(eth, ip, ep, delivered);
+}
+
+/* The IPv4 packet at ETH_HLEN (plain, or just decapsulated) for a local pod, a floating IP, a
+ * workload elsewhere, or the host. */
+TT_INLINE struct tt_verdict tt_hep_deliver(struct __sk_buff *skb, enum tt_reason delivered)
 {
 	struct iphdr *ip = tt_ipv4_header(skb);
 	struct ethhdr *eth = TT_DATA(skb);
+	struct tt_nat_value *nat;
 	struct tt_ep_value *ep;
+	struct tt_route *rt;
 
 	if (!ip || (void *)(eth + 1) > TT_DATA_END(skb))
 		return tt_drop(TT_R_DROP_MALFORMED);
 	ep = tt_ep_lookup(ip->daddr);
-	if (!ep)
-		return tt_pass(TT_R_HEP_PASSED); /* for the host itself: the kernel takes it from here */
-	return tt_deliver_local(eth, ip, ep, reason);
+	if (ep)
+		return tt_deliver_local(eth, ip, ep, delivered);
+	nat = tt_nat_lookup(TT_NAT_DNAT, ip->daddr);
+	if (nat)
+		return tt_hep_dnat(skb, ip->daddr, nat->addr, delivered);
+	rt = tt_route_lookup(ip->daddr);
+	if (rt && tt_route_is_remote_workload(rt))
+		return tt_transit(skb, ip, rt);
+	return tt_pass(TT_R_HEP_PASSED); /* for the host itself: the kernel takes it from here */
 }
 
 TT_INLINE struct tt_verdict tt_decap_ipip(struct __sk_buff *skb, struct iphdr *outer)
@@ -33,7 +72,7 @@ TT_INLINE struct tt_verdict tt_decap_ipip(struct __sk_buff *skb, struct iphdr *o
 		return tt_drop(TT_R_DROP_TUNNEL_SRC);
 	if (bpf_skb_adjust_room(skb, -TT_IPIP_OVERHEAD, BPF_ADJ_ROOM_MAC, 0))
 		return tt_drop(TT_R_DROP_ENCAP);
-	return tt_deliver_inner(skb, TT_R_DECAP_IPIP);
+	return tt_hep_deliver(skb, TT_R_DECAP_IPIP);
 }
 
 TT_INLINE struct tt_verdict tt_decap_vxlan(struct __sk_buff *skb, struct iphdr *outer)
@@ -67,14 +106,12 @@ TT_INLINE struct tt_verdict tt_decap_vxlan(struct __sk_buff *skb, struct iphdr *
 		return tt_drop(TT_R_DROP_MALFORMED);
 	if (bpf_skb_adjust_room(skb, -TT_VXLAN_OVERHEAD, BPF_ADJ_ROOM_MAC, 0))
 		return tt_drop(TT_R_DROP_ENCAP);
-	return tt_deliver_inner(skb, TT_R_DECAP_VXLAN);
+	return tt_hep_deliver(skb, TT_R_DECAP_VXLAN);
 }
 
 TT_INLINE struct tt_verdict tt_hep_ipv4(struct __sk_buff *skb)
 {
 	struct iphdr *ip = tt_ipv4_header(skb);
-	struct tt_ep_value *ep;
-	struct ethhdr *eth;
 
 	if (!ip)
 		return tt_drop(TT_R_DROP_MALFORMED);
@@ -85,12 +122,8 @@ TT_INLINE struct tt_verdict tt_hep_ipv4(struct __sk_buff *skb)
 			return tt_decap_vxlan(skb, ip);
 		return tt_pass(TT_R_HEP_PASSED);
 	}
-	/* Unencapsulated (direct or same-subnet routing) for one of our pods. */
-	ep = tt_ep_lookup(ip->daddr);
-	eth = TT_DATA(skb);
-	if (!ep || (void *)(eth + 1) > TT_DATA_END(skb))
-		return tt_pass(TT_R_HEP_PASSED);
-	return tt_deliver_local(eth, ip, ep, TT_R_FWD_FROM_REMOTE);
+	/* Unencapsulated: direct or same-subnet routing from a node, or from outside the cluster. */
+	return tt_hep_deliver(skb, TT_R_FWD_FROM_REMOTE);
 }
 
 TT_INLINE int tt_from_hep_main(struct __sk_buff *skb)

@@ -7,6 +7,7 @@
 #include "counters.h"
 #include "endpoints.h"
 #include "ipv4.h"
+#include "nat.h"
 #include "to_node.h"
 
 /* Deliver to a pod on this node: the frame goes straight into its eth0. */
@@ -26,14 +27,77 @@ TT_INLINE struct tt_verdict tt_deliver_local(struct ethhdr *eth, struct iphdr *i
 	return (struct tt_verdict){ .action = tt_redirect_peer(dst->ifindex, 0), .reason = reason };
 }
 
+/* Where a (possibly translated) packet goes once its addresses are final. */
+TT_INLINE struct tt_verdict tt_wep_forward(struct __sk_buff *skb, __be32 daddr, const struct tt_route *rt, __u64 epoch)
+{
+	struct iphdr *ip = tt_ipv4_header(skb);
+	struct ethhdr *eth = TT_DATA(skb);
+	struct tt_ep_value *dst;
+
+	if (!ip || (void *)(eth + 1) > TT_DATA_END(skb))
+		return tt_drop(TT_R_DROP_MALFORMED);
+	dst = tt_ep_lookup(daddr);
+	if (dst)
+		return tt_deliver_local(eth, ip, dst, TT_R_FWD_LOCAL);
+	if (rt && tt_route_is_remote_workload(rt))
+		return tt_route_to_remote_node(skb, ip, rt, epoch, tt_sent_reason(rt->flags));
+	if (rt && rt->type == TT_RT_LOCAL_BLOCK)
+		return tt_drop(TT_R_DROP_BLACKHOLE);
+	/* The host, other nodes, the outside world: the kernel routes those. */
+	return tt_pass(TT_R_PASSED);
+}
+
+/*
+ * Packets of pods with floating IPs, and any pod's packets to a floating IP of this node: DNAT to
+ * the pod behind the floating IP, SNAT to the floating IP a reply or an outside destination needs
+ * (both for a pod reaching itself), then forward. `rt` is the route of the original destination.
+ */
+TT_INLINE struct tt_verdict tt_wep_nat(struct __sk_buff *skb, __u32 src_flags, const struct tt_route *rt, __u64 epoch)
+{
+	int outside_pools = !rt || !(rt->flags & TT_RF_IN_POOL);
+	enum tt_reason reason = 0;
+	__be32 snat_to = 0;
+	struct tt_flow f;
+
+	if (tt_flow_of(skb, &f))
+		return tt_drop(TT_R_DROP_MALFORMED);
+	if (rt && rt->type == TT_RT_LOCAL_NAT) {
+		struct tt_nat_value *n = tt_nat_lookup(TT_NAT_DNAT, f.daddr);
+		__be32 ext = f.daddr;
+
+		if (!n)
+			return tt_drop(TT_R_DROP_NAT_NO_EP);
+		if (tt_dnat(skb, &f, ext, n->addr))
+			return tt_drop(TT_R_DROP_MALFORMED);
+		reason = TT_R_NAT_DNAT;
+		rt = 0; /* the destination is now a local pod */
+		if (f.saddr == f.daddr) { /* hairpin: the pod must not see its own address as the source */
+			snat_to = ext;
+			reason = TT_R_NAT_HAIRPIN;
+		}
+	}
+	if (!snat_to && (src_flags & TT_EP_F_NAT))
+		snat_to = tt_snat_addr(skb, &f, outside_pools);
+	if (snat_to) {
+		if (tt_snat(skb, &f, snat_to))
+			return tt_drop(TT_R_DROP_MALFORMED);
+		if (!reason)
+			reason = TT_R_NAT_SNAT;
+	}
+	if (reason)
+		tt_count(f.icmp_error ? TT_R_NAT_ICMP_ERROR : reason);
+	return tt_wep_forward(skb, f.daddr, rt, epoch);
+}
+
 TT_INLINE struct tt_verdict tt_wep_ipv4(struct __sk_buff *skb)
 {
 	struct tt_ep_value *src, *dst;
 	struct tt_fwd_entry cached;
 	struct tt_route *rt;
-	__u64 epoch;
 	struct ethhdr *eth;
 	struct iphdr *ip = tt_ipv4_header(skb);
+	__u32 src_flags;
+	__u64 epoch;
 
 	if (!ip)
 		return tt_drop(TT_R_DROP_MALFORMED);
@@ -48,20 +112,23 @@ TT_INLINE struct tt_verdict tt_wep_ipv4(struct __sk_buff *skb)
 		__builtin_memcpy(src->mac, eth->h_source, ETH_ALEN);
 		src->flags &= ~TT_EP_F_LEARN_MAC;
 	}
-
-	dst = tt_ep_lookup(ip->daddr);
-	if (dst)
-		return tt_deliver_local(eth, ip, dst, TT_R_FWD_LOCAL);
+	src_flags = src->flags;
 
 	epoch = tt_epoch_now();
-	if (tt_fwd_lookup(ip->daddr, epoch, &cached))
-		return tt_to_remote_node(skb, ip, &cached, 1);
+	if (!(src_flags & TT_EP_F_NAT)) {
+		dst = tt_ep_lookup(ip->daddr);
+		if (dst)
+			return tt_deliver_local(eth, ip, dst, TT_R_FWD_LOCAL);
+		if (tt_fwd_lookup(ip->daddr, epoch, &cached))
+			return tt_to_remote_node(skb, ip, &cached, 1, tt_sent_reason(cached.flags));
+	}
 	rt = tt_route_lookup(ip->daddr);
+	if ((src_flags & TT_EP_F_NAT) || (rt && rt->type == TT_RT_LOCAL_NAT))
+		return tt_wep_nat(skb, src_flags, rt, epoch);
 	if (rt && tt_route_is_remote_workload(rt))
-		return tt_route_to_remote_node(skb, ip, rt, epoch);
+		return tt_route_to_remote_node(skb, ip, rt, epoch, tt_sent_reason(rt->flags));
 	if (rt && rt->type == TT_RT_LOCAL_BLOCK)
 		return tt_drop(TT_R_DROP_BLACKHOLE);
-	/* The host, other nodes, the outside world: the kernel routes those. */
 	return tt_pass(TT_R_PASSED);
 }
 

@@ -43,6 +43,20 @@ struct {
 } tt_neigh SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct tt_nat_key);
+	__type(value, struct tt_nat_value);
+} tt_nat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tt_nat_ct_key);
+	__type(value, struct tt_nat_ct_value);
+} tt_nat_ct SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct tt_fwd_key);

@@ -4,8 +4,21 @@
 
 #include "tt.h"
 
-#define TT_DATA(skb) ((void *)(long)(skb)->data)
-#define TT_DATA_END(skb) ((void *)(long)(skb)->data_end)
+/*
+ * skb->data and skb->data_end, loaded straight from the context each time. As plain member reads,
+ * clang may keep `&skb->data_end` in a register and load through it later, which the verifier
+ * rejects ("dereference of modified ctx ptr"); the asm pins the form `r = *(u32 *)(ctx + off)`.
+ */
+TT_INLINE void *tt_skb_ptr(struct __sk_buff *skb, const int off)
+{
+	void *p;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(p) : "r"(skb), "i"(off));
+	return p;
+}
+
+#define TT_DATA(skb) tt_skb_ptr(skb, __builtin_offsetof(struct __sk_buff, data))
+#define TT_DATA_END(skb) tt_skb_ptr(skb, __builtin_offsetof(struct __sk_buff, data_end))
 
 /* Makes the first `len` bytes directly readable (pulling non-linear data if needed);
  * false when the frame is shorter than that. Packet pointers must be reloaded after. */

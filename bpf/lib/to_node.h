@@ -129,9 +129,10 @@ TT_INLINE enum tt_reason tt_sent_reason(__u32 flags)
 	return TT_R_FWD_REMOTE;
 }
 
-/* A pod's packet for a pod on another node, from the pod's cali (ingress). */
+/* A packet for a workload on another node: from a pod's cali, or passing through the uplink
+ * (`reason` says which; tt_sent_reason() for pods). */
 TT_INLINE struct tt_verdict tt_to_remote_node(struct __sk_buff *skb, struct iphdr *ip, const struct tt_fwd_entry *nh,
-					      int have_mac)
+					      int have_mac, enum tt_reason reason)
 {
 	__u32 overhead = tt_route_overhead(nh->flags);
 	enum tt_reason drop;
@@ -156,13 +157,13 @@ TT_INLINE struct tt_verdict tt_to_remote_node(struct __sk_buff *skb, struct iphd
 	if (drop)
 		return tt_drop(drop);
 	if (have_mac)
-		return tt_out_with_mac(skb, nh->nh_mac, tt_sent_reason(nh->flags));
-	return tt_out_resolving(skb, nh->next_hop, tt_sent_reason(nh->flags));
+		return tt_out_with_mac(skb, nh->nh_mac, reason);
+	return tt_out_resolving(skb, nh->next_hop, reason);
 }
 
 /* The slow path: resolve the route's next hop, remember it when complete, send. */
 TT_INLINE struct tt_verdict tt_route_to_remote_node(struct __sk_buff *skb, struct iphdr *ip, const struct tt_route *rt,
-						    __u64 epoch)
+						    __u64 epoch, enum tt_reason reason)
 {
 	struct tt_fwd_entry nh = { .epoch = epoch };
 	__be32 daddr = ip->daddr;
@@ -175,7 +176,7 @@ TT_INLINE struct tt_verdict tt_route_to_remote_node(struct __sk_buff *skb, struc
 	have_mac = tt_next_hop_mac(&nh);
 	if (have_mac)
 		tt_fwd_store(daddr, &nh);
-	return tt_to_remote_node(skb, ip, &nh, have_mac);
+	return tt_to_remote_node(skb, ip, &nh, have_mac, reason);
 }
 
 #endif

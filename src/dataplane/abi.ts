@@ -2,7 +2,7 @@
  * TypeScript mirror of bpf/include/abi.h. test/bpf/abi-layout.test.ts checks every struct here
  * against the BTF of the compiled object, so keep field order and padding exactly as in C.
  */
-import { cstring, ipv4, mac, pad, struct, u16, u32, u64, type StructValue } from './codec.js';
+import { be16, cstring, ipv4, mac, pad, struct, u16, u32, u64, u8, type StructValue } from './codec.js';
 
 export const HOST_MAC = 'ee:ee:ee:ee:ee:ee';
 
@@ -11,6 +11,8 @@ export const EpKey = struct({ addr: ipv4 });
 
 export const EpFlags = {
   LearnMac: 0x1,
+  /** the IP has floating IPs: its packets may need SNAT */
+  Nat: 0x2,
 } as const;
 
 // struct tt_ep_value { __u32 ifindex; __u32 flags; __u8 mac[6]; __u8 _pad[2]; }
@@ -51,6 +53,7 @@ export const RouteType = {
   RemoteWorkload: 4,
   LocalHost: 5,
   RemoteHost: 6,
+  LocalNat: 7,
 } as const;
 export type RouteTypeName = keyof typeof RouteType;
 
@@ -86,6 +89,21 @@ export const NudState = {
 
 // struct tt_neigh { __u8 mac[6]; __u16 state; }
 export const Neigh = struct({ mac, state: u16 });
+
+/** enum tt_nat_dir */
+export const NatDir = { Dnat: 0, Snat: 1 } as const;
+
+// struct tt_nat_key { __u32 dir; __be32 addr; }
+export const NatKey = struct({ dir: u32, addr: ipv4 });
+
+// struct tt_nat_value { __be32 addr; __u32 _pad; }
+export const NatValue = struct({ addr: ipv4, _pad: pad(4) });
+
+// struct tt_nat_ct_key { __be32 int_addr; __be32 peer_addr; __be16 int_port; __be16 peer_port; __u8 proto; __u8 _pad[3]; }
+export const NatCtKey = struct({ intAddr: ipv4, peerAddr: ipv4, intPort: be16, peerPort: be16, proto: u8, _pad: pad(3) });
+
+// struct tt_nat_ct_value { __be32 ext_addr; __u32 _pad; }
+export const NatCtValue = struct({ extAddr: ipv4, _pad: pad(4) });
 
 // struct tt_fwd_key { __be32 addr; }
 export const FwdKey = struct({ addr: ipv4 });
@@ -125,12 +143,20 @@ export const Reason = {
   HepEncapIpip: 22,
   HepEncapVxlan: 23,
   ToHepPassed: 24,
+  NatDnat: 25,
+  NatSnat: 26,
+  NatHairpin: 27,
+  NatIcmpError: 28,
+  FwdTransit: 29,
+  DropNatNoEp: 30,
+  ToWepPassed: 31,
 } as const;
 export type ReasonName = keyof typeof Reason;
 export const REASON_SLOTS = 64; // TT_R_MAX
 
 export interface ReasonInfo {
-  category: 'Accepted' | 'Dropped' | 'Redirect' | 'Passed';
+  /** Nat: a translation, counted besides the packet's own verdict (so not part of packet totals). */
+  category: 'Accepted' | 'Dropped' | 'Redirect' | 'Passed' | 'Nat';
   caption: string;
 }
 
@@ -161,6 +187,13 @@ export const REASON_INFO: Record<ReasonName, ReasonInfo> = {
   HepEncapIpip: { category: 'Redirect', caption: 'host to another node in IPIP' },
   HepEncapVxlan: { category: 'Redirect', caption: 'host to another node in VXLAN' },
   ToHepPassed: { category: 'Passed', caption: 'leaving on the uplink' },
+  NatDnat: { category: 'Nat', caption: 'floating IP -> pod (DNAT)' },
+  NatSnat: { category: 'Nat', caption: 'pod -> its floating IP (SNAT)' },
+  NatHairpin: { category: 'Nat', caption: 'pod to its own floating IP (both)' },
+  NatIcmpError: { category: 'Nat', caption: 'ICMP error, outer and quoted headers' },
+  FwdTransit: { category: 'Redirect', caption: 'from the uplink on to another node' },
+  DropNatNoEp: { category: 'Dropped', caption: 'floating IP whose pod is not here' },
+  ToWepPassed: { category: 'Passed', caption: 'kernel to a pod, untouched' },
 };
 
 
@@ -173,5 +206,9 @@ export type RouteKeyValue = StructValue<(typeof RouteKey)['fields']>;
 export type RouteValue = StructValue<(typeof Route)['fields']>;
 export type NeighKeyValue = StructValue<(typeof NeighKey)['fields']>;
 export type NeighValue = StructValue<(typeof Neigh)['fields']>;
+export type NatKeyValue = StructValue<(typeof NatKey)['fields']>;
+export type NatValueValue = StructValue<(typeof NatValue)['fields']>;
+export type NatCtKeyValue = StructValue<(typeof NatCtKey)['fields']>;
+export type NatCtValueValue = StructValue<(typeof NatCtValue)['fields']>;
 export type FwdKeyValue = StructValue<(typeof FwdKey)['fields']>;
 export type FwdEntryValue = StructValue<(typeof FwdEntry)['fields']>;

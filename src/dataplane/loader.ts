@@ -12,7 +12,7 @@ import { ensurePinLayout } from './bpffs.js';
 import { PINNED_MAPS } from './maps/index.js';
 import { pinName, type MapDef } from './typed-map.js';
 
-export const PROGRAMS = ['tt_from_wep', 'tt_from_hep', 'tt_to_hep'] as const;
+export const PROGRAMS = ['tt_from_wep', 'tt_from_hep', 'tt_to_hep', 'tt_to_wep'] as const;
 export type ProgramName = (typeof PROGRAMS)[number];
 
 export interface LoadOptions {

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NativeBinding } from '../native/binding.js';
-import type { Endpoint, EndpointKey, FwdEntryValue, FwdKeyValue, IfStateValue, NeighKeyValue, NeighValue, RouteKeyValue, RouteValue } from './abi.js';
+import type { Endpoint, EndpointKey, FwdEntryValue, FwdKeyValue, NatCtKeyValue, NatCtValueValue, NatKeyValue, NatValueValue, IfStateValue, NeighKeyValue, NeighValue, RouteKeyValue, RouteValue } from './abi.js';
 import { pinLayout } from './bpffs.js';
-import { countersMap, endpointsMap, epochMap, fwdCacheMap, ifstateMap, neighMap, routesMap } from './maps/index.js';
+import { countersMap, endpointsMap, epochMap, fwdCacheMap, ifstateMap, natCtMap, natMap, neighMap, routesMap } from './maps/index.js';
 import { PerCpuMap, TypedMap, pinName, type MapDef } from './typed-map.js';
 
 export class NotLoadedError extends Error {
@@ -31,6 +31,10 @@ export interface NodeMaps {
   neigh: TypedMap<NeighKeyValue, NeighValue>;
   ifstate: TypedMap<number, IfStateValue>;
   counters: PerCpuMap<number, bigint>;
+  /** floating IPs, both directions */
+  nat: TypedMap<NatKeyValue, NatValueValue>;
+  /** which floating IP each peer of a pod used (written by the programs) */
+  natCt: TypedMap<NatCtKeyValue, NatCtValueValue>;
   /** resolved next hops of remote destinations, filled by tt_from_wep */
   fwdCache: TypedMap<FwdKeyValue, FwdEntryValue>;
   epoch: TypedMap<number, bigint>;
@@ -44,6 +48,8 @@ export function openNodeMaps(native: NativeBinding, pinDir: string): NodeMaps {
     neigh: openPinned(native, pinDir, neighMap),
     ifstate: openPinned(native, pinDir, ifstateMap),
     counters: openPinned(native, pinDir, countersMap),
+    nat: openPinned(native, pinDir, natMap),
+    natCt: openPinned(native, pinDir, natCtMap),
     fwdCache: openPinned(native, pinDir, fwdCacheMap),
     epoch: openPinned(native, pinDir, epochMap),
   });
@@ -56,6 +62,8 @@ export interface NodeMapFds {
   neigh: number;
   ifstate: number;
   counters: number;
+  nat: number;
+  natCt: number;
   fwdCache: number;
   epoch: number;
 }
@@ -75,6 +83,8 @@ export function mapsFromFds(native: NativeBinding, fds: NodeMapFds): NodeMaps {
   const endpoints = new TypedMap(endpointsMap, fds.endpoints, native);
   const routes = new TypedMap(routesMap, fds.routes, native, renewEpoch);
   const neigh = new TypedMap(neighMap, fds.neigh, native, renewEpoch);
+  const nat = new TypedMap(natMap, fds.nat, native);
+  const natCt = new TypedMap(natCtMap, fds.natCt, native);
   const fwdCache = new TypedMap(fwdCacheMap, fds.fwdCache, native);
   const ifstate = new TypedMap(ifstateMap, fds.ifstate, native);
   const counters = new PerCpuMap(countersMap, fds.counters, native);
@@ -84,6 +94,8 @@ export function mapsFromFds(native: NativeBinding, fds: NodeMapFds): NodeMaps {
     neigh,
     ifstate,
     counters,
+    nat,
+    natCt,
     fwdCache,
     epoch,
     close() {
@@ -92,6 +104,8 @@ export function mapsFromFds(native: NativeBinding, fds: NodeMapFds): NodeMaps {
       neigh.close();
       ifstate.close();
       counters.close();
+      nat.close();
+      natCt.close();
       fwdCache.close();
       epoch.close();
     },

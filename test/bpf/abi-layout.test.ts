@@ -1,7 +1,7 @@
 /** The TS codecs must match bpf/include/abi.h as compiled: sizes and offsets from the object's BTF. */
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/native/index.js';
-import { Config, EpKey, EpValue, FwdEntry, FwdKey, IfState, Neigh, NeighKey, Route, RouteKey, TestRec } from '../../src/dataplane/abi.js';
+import { Config, EpKey, EpValue, FwdEntry, FwdKey, IfState, NatCtKey, NatCtValue, NatKey, NatValue, Neigh, NeighKey, Route, RouteKey, TestRec } from '../../src/dataplane/abi.js';
 import type { Codec, StructCodec } from '../../src/dataplane/codec.js';
 import { objectPath } from '../../src/dataplane/object-path.js';
 import { SKB_CTX_SIZE, SKB_IFINDEX_OFFSET } from '../helpers/bpf.js';
@@ -17,6 +17,10 @@ const STRUCTS: Array<[string, StructCodec<Record<string, Codec<unknown>>>, 'tort
   ['tt_route', Route as never, 'tortie'],
   ['tt_neigh_key', NeighKey as never, 'tortie'],
   ['tt_neigh', Neigh as never, 'tortie'],
+  ['tt_nat_key', NatKey as never, 'tortie'],
+  ['tt_nat_value', NatValue as never, 'tortie'],
+  ['tt_nat_ct_key', NatCtKey as never, 'tortie'],
+  ['tt_nat_ct_value', NatCtValue as never, 'tortie'],
   ['tt_fwd_key', FwdKey as never, 'tortie'],
   ['tt_fwd_entry', FwdEntry as never, 'tortie'],
   ['tt_test_rec', TestRec as never, 'tortie_test'],

@@ -53,6 +53,8 @@ export class BpfHarness {
       neigh: fds.tt_neigh!,
       ifstate: fds.tt_ifstate!,
       counters: fds.tt_counters!,
+      nat: fds.tt_nat!,
+      natCt: fds.tt_nat_ct!,
       fwdCache: fds.tt_fwd_cache!,
       epoch: fds.tt_epoch!,
     });

@@ -4,7 +4,7 @@
  * misread by a new build.
  */
 import { u32, u64 } from '../codec.js';
-import { EpKey, EpValue, FwdEntry, FwdKey, IfState, Neigh, NeighKey, Route, RouteKey } from '../abi.js';
+import { EpKey, EpValue, FwdEntry, FwdKey, IfState, NatCtKey, NatCtValue, NatKey, NatValue, Neigh, NeighKey, Route, RouteKey } from '../abi.js';
 import type { MapDef } from '../typed-map.js';
 
 export const endpointsMap = {
@@ -43,6 +43,20 @@ export const neighMap = {
   value: Neigh,
 } satisfies MapDef<unknown, unknown>;
 
+export const natMap = {
+  name: 'tt_nat',
+  version: 1,
+  key: NatKey,
+  value: NatValue,
+} satisfies MapDef<unknown, unknown>;
+
+export const natCtMap = {
+  name: 'tt_nat_ct',
+  version: 1,
+  key: NatCtKey,
+  value: NatCtValue,
+} satisfies MapDef<unknown, unknown>;
+
 export const fwdCacheMap = {
   name: 'tt_fwd_cache',
   version: 1,
@@ -58,4 +72,4 @@ export const epochMap = {
 } satisfies MapDef<unknown, unknown>;
 
 /** Every map Tortie pins, in the order they are listed by `status`. */
-export const PINNED_MAPS = [endpointsMap, routesMap, neighMap, ifstateMap, countersMap, fwdCacheMap, epochMap] as const;
+export const PINNED_MAPS = [endpointsMap, routesMap, neighMap, natMap, natCtMap, ifstateMap, countersMap, fwdCacheMap, epochMap] as const;
