@@ -52,7 +52,8 @@ export function calcNodeEndpoints(resources: readonly ResourceLike[], nodeName: 
         conflicts.set(ip, c);
       }
     }
-    endpoints.push({ name: key, ifname: wep.spec.interfaceName, ips, mac: wep.spec.mac ?? null });
+    const natIps = ips.filter((ip) => wep.spec.ipNATs?.some((nat) => nat.internalIP === ip));
+    endpoints.push({ name: key, ifname: wep.spec.interfaceName, ips, natIps, mac: wep.spec.mac ?? null });
   }
   return { endpoints, conflicts: [...conflicts.values()] };
 }

@@ -6,13 +6,14 @@
  * to reach remote pods. No BGP is involved: block affinities say where every pod CIDR lives. IPv4 only.
  */
 import { RouteFlags, RouteType, type RouteTypeName } from '../dataplane/abi.js';
-import { cidrContains, formatCidr, parseIP } from '../model/ip.js';
+import { cidrContains, formatCidr, parseCidr, parseIP, type ParsedCidr } from '../model/ip.js';
 import type { IPPool } from '../model/ippool.js';
 import { ipv4Allocations } from '../model/ipam-block.js';
 import { vtepMacForNode } from '../model/node.js';
 import type { Resource } from '../model/resources.js';
 import { compareRouteCidrs } from './route-format.js';
-import { byText, collectRouteInputs, type BlockInfo, type NodeInfo, type PoolInfo } from './route-inputs.js';
+import { byText, collectRouteInputs, type NodeInfo, type PoolInfo } from './route-inputs.js';
+import { collectFloatingIps, collectUnmanagedIps } from './workload-ips.js';
 
 export interface RouteEntry {
   /** 'a.b.c.d/len' */
@@ -38,10 +39,18 @@ export interface KernelRoute {
   encap: 'ipip' | 'vxlan' | 'none';
 }
 
+/** The host's route to a floating IP of a pod on this node: through the pod's cali to the pod's own IP. */
+export interface LocalNatKernelRoute {
+  cidr: string;
+  via: string;
+  dev: string;
+}
+
 export interface ClusterRoutes {
   routes: RouteEntry[];
   vteps: VtepEntry[];
   kernelRoutes: KernelRoute[];
+  localNatKernelRoutes: LocalNatKernelRoute[];
   warnings: string[];
 }
 
@@ -62,15 +71,19 @@ interface Candidate {
   owner: string;
 }
 
-/** The most specific pool containing the block; pools are pre-sorted, so ties go to the first name. */
-function poolOf(pools: readonly PoolInfo[], block: BlockInfo): PoolInfo | undefined {
+/** The most specific pool containing the CIDR; pools are pre-sorted, so ties go to the first name. */
+function poolOf(pools: readonly PoolInfo[], cidr: ParsedCidr): PoolInfo | undefined {
   let best: PoolInfo | undefined;
   for (const p of pools) {
-    if (p.cidr.prefixLen > block.parsed.prefixLen) continue;
-    if (!cidrContains(p.cidr, { family: 4, value: block.parsed.addr })) continue;
+    if (p.cidr.prefixLen > cidr.prefixLen) continue;
+    if (!cidrContains(p.cidr, { family: 4, value: cidr.addr })) continue;
     if (!best || p.cidr.prefixLen > best.cidr.prefixLen) best = p;
   }
   return best;
+}
+
+function poolOfIp(pools: readonly PoolInfo[], ip: string): PoolInfo | undefined {
+  return poolOf(pools, parseCidr(`${ip}/32`)!);
 }
 
 function poolFlags(pool: IPPool): number {
@@ -123,21 +136,22 @@ export function calcClusterRoutes(resources: readonly Resource[], self: Self): C
     table.set(entry.cidr, keep);
   };
 
-  // A route to a pod CIDR living on another node, encapsulated as the pool says.
-  const remote = (cidr: string, type: 'RemoteBlock' | 'RemoteWorkload', pool: IPPool, node: string): void => {
+  // A route to a workload CIDR living on another node, encapsulated as `pool` says (unencapsulated
+  // without one); the pool's own flags only when the CIDR is inside it.
+  const remote = (cidr: string, type: 'RemoteBlock' | 'RemoteWorkload', pool: IPPool | undefined, node: string, inPool = true): void => {
     const info = nodes.get(node);
     if (!info?.addr) {
       warnings.push(`${cidr}: node ${node} ${info ? 'has no IPv4 address' : 'is unknown'}; not routed`);
       return;
     }
-    const flags = poolFlags(pool) | encapFlags(pool, me, info.addr.ip);
+    const flags = pool ? (inPool ? poolFlags(pool) : 0) | encapFlags(pool, me, info.addr.ip) : 0;
     add({ cidr, type, flags, nextHop: info.addr.ip }, node);
   };
 
   for (const p of pools) add({ cidr: formatCidr(p.cidr), type: 'Pool', flags: poolFlags(p.pool), nextHop: NO_HOP }, `pool ${p.name}`);
 
   for (const b of blocks) {
-    const pool = poolOf(pools, b)?.pool;
+    const pool = poolOf(pools, b.parsed)?.pool;
     if (!pool) {
       warnings.push(`block ${b.cidr} is in no IPv4 IP pool; not routed`);
       continue;
@@ -152,6 +166,23 @@ export function calcClusterRoutes(resources: readonly Resource[], self: Self): C
       if (!user || user === host || user === self.nodeName) continue;
       remote(`${alloc.ip}/32`, 'RemoteWorkload', pool, user);
     }
+  }
+
+  // Floating IPs: DNAT on the owning node, a /32 to it everywhere else (encapsulated as the pool of
+  // the pod's own IP); endpoint IPs outside every block (ipAddrsNoIpam) the same way.
+  const localNatKernelRoutes: LocalNatKernelRoute[] = [];
+  for (const fip of collectFloatingIps(resources, warnings)) {
+    const cidr = `${fip.external}/32`;
+    if (fip.node === self.nodeName) {
+      add({ cidr, type: 'LocalNat', flags: 0, nextHop: NO_HOP }, fip.node);
+      localNatKernelRoutes.push({ cidr, via: fip.internal, dev: fip.ifname });
+    } else remote(cidr, 'RemoteWorkload', poolOfIp(pools, fip.internal)?.pool, fip.node, false);
+  }
+  for (const u of collectUnmanagedIps(resources, blocks)) {
+    if (u.node === self.nodeName) continue; // a local endpoint: the endpoints map has it
+    const own = poolOfIp(pools, u.ip)?.pool;
+    const sibling = u.siblings.map((ip) => poolOfIp(pools, ip)?.pool).find((p) => p !== undefined);
+    remote(`${u.ip}/32`, 'RemoteWorkload', own ?? sibling, u.node, own !== undefined);
   }
 
   for (const [name, info] of nodes) {
@@ -175,5 +206,5 @@ export function calcClusterRoutes(resources: readonly Resource[], self: Self): C
     return { node: name, nodeIp: addr!.ip, mac: vtepMacForNode(node) };
   });
 
-  return { routes: kept.map((c) => ({ ...c.entry })), vteps, kernelRoutes, warnings };
+  return { routes: kept.map((c) => ({ ...c.entry })), vteps, kernelRoutes, localNatKernelRoutes, warnings };
 }

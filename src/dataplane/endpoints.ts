@@ -15,6 +15,8 @@ export interface DesiredEndpoint {
   name: string;
   ifname: string;
   ips: string[];
+  /** those of `ips` that have floating IPs (their packets may need SNAT) */
+  natIps: string[];
   /** pod MAC; null = learn it from the pod's first frame */
   mac: string | null;
 }
@@ -53,7 +55,7 @@ export function applyEndpoints(
       }
       for (const ip of ep.ips) {
         const existing = maps.endpoints.lookup({ addr: ip });
-        maps.endpoints.update({ addr: ip }, endpointValue(ep, ifindex, existing));
+        maps.endpoints.update({ addr: ip }, endpointValue(ep, ip, ifindex, existing));
       }
       report.programmed.push({ name: ep.name, ifname: ep.ifname, ifindex, ips: ep.ips });
     }
@@ -63,9 +65,10 @@ export function applyEndpoints(
   return report;
 }
 
-function endpointValue(ep: DesiredEndpoint, ifindex: number, existing: Endpoint | undefined): Endpoint {
-  if (ep.mac) return { ifindex, flags: 0, mac: ep.mac };
+export function endpointValue(ep: DesiredEndpoint, ip: string, ifindex: number, existing: Endpoint | undefined): Endpoint {
+  const nat = ep.natIps.includes(ip) ? EpFlags.Nat : 0;
+  if (ep.mac) return { ifindex, flags: nat, mac: ep.mac };
   // Keep a MAC the program already learned for the same interface.
-  if (existing && existing.ifindex === ifindex && (existing.flags & EpFlags.LearnMac) === 0) return existing;
-  return { ifindex, flags: EpFlags.LearnMac, mac: NO_MAC };
+  if (existing && existing.ifindex === ifindex && (existing.flags & EpFlags.LearnMac) === 0) return { ...existing, flags: nat };
+  return { ifindex, flags: EpFlags.LearnMac | nat, mac: NO_MAC };
 }

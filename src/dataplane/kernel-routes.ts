@@ -1,5 +1,6 @@
 /**
- * Kernel routes for remote pod CIDRs, so the host's own traffic reaches pods on other nodes. They
+ * Kernel routes for remote pod CIDRs, so the host's own traffic reaches pods on other nodes (and
+ * floating IPs of pods on this node, through the pod's cali). Remote ones
  * point at the owning node through the uplink (its gateway when the node is not on-link) with the
  * MTU left after encapsulation; tt_to_hep adds the tunnel header on the way out. Tagged with
  * Tortie's route protocol so they can be told apart and removed.
@@ -32,8 +33,23 @@ export function listKernelRoutes(): string[] {
   );
 }
 
-export function syncKernelRoutes(uplink: string, desired: readonly DesiredKernelRoute[]): { written: number; removed: number } {
-  const wanted = new Set(desired.map((r) => r.cidr));
+/** The host's way to a floating IP of a local pod: to the pod's own IP through its cali (tt_to_wep DNATs). */
+export interface DesiredLocalNatRoute {
+  cidr: string;
+  via: string;
+  dev: string;
+}
+
+/**
+ * @param uplink null when no uplink is loaded: remote routes cannot be written then
+ * @returns the local NAT routes whose interface does not exist (yet) are listed in `pending`
+ */
+export function syncKernelRoutes(
+  uplink: string | null,
+  desired: readonly DesiredKernelRoute[],
+  localNat: readonly DesiredLocalNatRoute[] = [],
+): { written: number; removed: number; pending: string[] } {
+  const wanted = new Set([...desired, ...localNat].map((r) => r.cidr));
   let removed = 0;
   for (const cidr of listKernelRoutes()) {
     if (!wanted.has(cidr)) {
@@ -41,15 +57,20 @@ export function syncKernelRoutes(uplink: string, desired: readonly DesiredKernel
       removed++;
     }
   }
-  for (const r of desired) {
-    const path = pathTo(r.via, uplink);
+  const pending: string[] = [];
+  for (const r of localNat) {
+    const res = tryRun(['ip', 'route', 'replace', r.cidr, 'via', r.via, 'dev', r.dev, 'onlink', 'proto', String(TORTIE_ROUTE_PROTO)]);
+    if (!res.ok) pending.push(`${r.cidr} via ${r.via} dev ${r.dev}: ${res.stderr.trim()}`);
+  }
+  for (const r of uplink ? desired : []) {
+    const path = pathTo(r.via, uplink!);
     run([
-      'ip', 'route', 'replace', r.cidr, 'via', path.via, 'dev', uplink,
+      'ip', 'route', 'replace', r.cidr, 'via', path.via, 'dev', uplink!,
       ...(path.onlink ? ['onlink'] : []),
       'mtu', String(r.mtu), 'proto', String(TORTIE_ROUTE_PROTO),
     ]);
   }
-  return { written: desired.length, removed };
+  return { written: (uplink ? desired.length : 0) + localNat.length - pending.length, removed, pending };
 }
 
 export function removeKernelRoutes(): number {

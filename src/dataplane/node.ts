@@ -24,6 +24,7 @@ import { ifstateMap } from './maps/index.js';
 import { objectPath } from './object-path.js';
 import { tryRun } from '../util/exec.js';
 import { removeKernelRoutes } from './kernel-routes.js';
+import { removeNatOutgoing } from './nat-outgoing.js';
 import { mapPinPath, openNodeMaps, type NodeMaps } from './pinned-maps.js';
 
 export interface LoadNodeOptions {
@@ -56,6 +57,12 @@ export interface LoadReport {
   pruned: string[];
   config: DataplaneConfig;
 }
+
+/** A workload interface carries tt_from_wep (the pod's traffic) and tt_to_wep (the kernel's, to the pod). */
+const WORKLOAD_HOOKS: ReadonlyArray<readonly [ProgramName, Hook]> = [
+  ['tt_from_wep', 'ingress'],
+  ['tt_to_wep', 'egress'],
+];
 
 function nodeConfig(native: NativeBinding, opts: LoadNodeOptions): DataplaneConfig {
   const config = defaultConfig();
@@ -101,7 +108,8 @@ export function loadNode(native: NativeBinding, opts: LoadNodeOptions): LoadRepo
       attached.push({ ifname, ifindex, program, hook, ...res });
     };
     for (const iface of listInterfaces(native)) {
-      if (isWorkloadInterface(iface.name)) attach(iface.name, iface.ifindex, 'tt_from_wep', 'ingress', IfFlags.Workload);
+      if (!isWorkloadInterface(iface.name)) continue;
+      for (const [program, hook] of WORKLOAD_HOOKS) attach(iface.name, iface.ifindex, program, hook, IfFlags.Workload);
     }
     if (opts.uplink) {
       attach(opts.uplink, config.uplinkIfindex, 'tt_from_hep', 'ingress', IfFlags.Uplink);
@@ -149,20 +157,24 @@ function removeClsactIfEmpty(ifname: string): void {
   tryRun(['tc', 'qdisc', 'del', 'dev', ifname, 'clsact']);
 }
 
-/** Attaches tt_from_wep to one workload interface using the pinned program of the last load. */
-export function attachWorkload(native: NativeBinding, pinDir: string, ifname: string, mode: AttachModeOption): AttachedIface {
+/** Attaches the workload programs to one interface, using the pinned programs of the last load. */
+export function attachWorkload(native: NativeBinding, pinDir: string, ifname: string, mode: AttachModeOption): AttachedIface[] {
   const layout = pinLayout(pinDir);
   const ifindex = native.ifNameToIndex(ifname);
   if (ifindex === 0) throw new Error(`interface ${ifname} does not exist in this network namespace`);
-  const progPath = join(layout.progs, 'tt_from_wep');
   const maps = openNodeMaps(native, pinDir);
-  const progFd = native.objGet(progPath);
   try {
-    const res = attachProgram(native, layout, { ifindex, ifname, hook: 'ingress' }, progFd, mode);
-    recordIface(maps, ifindex, ifname, IfFlags.Workload, res.mode);
-    return { ifname, ifindex, program: 'tt_from_wep', hook: 'ingress', ...res };
+    return WORKLOAD_HOOKS.map(([program, hook]) => {
+      const progFd = native.objGet(join(layout.progs, program));
+      try {
+        const res = attachProgram(native, layout, { ifindex, ifname, hook }, progFd, mode);
+        recordIface(maps, ifindex, ifname, IfFlags.Workload, res.mode);
+        return { ifname, ifindex, program, hook, ...res };
+      } finally {
+        native.close(progFd);
+      }
+    });
   } finally {
-    native.close(progFd);
     maps.close();
   }
 }
@@ -189,6 +201,7 @@ export function unloadNode(native: NativeBinding, pinDir: string): UnloadReport 
     }
   }
   const kernelRoutes = removeKernelRoutes();
+  removeNatOutgoing();
   return { detached, unpinned: removeAllPins(native, pinDir), kernelRoutes };
 }
 

@@ -125,14 +125,15 @@ describe(`same node, attached with ${attachMode}`, () => {
     const args = ['load', '--uplink', node.uplink, '--pin-dir', node.pinDir, '-o', 'json'];
     const first = JSON.parse(tortieOk(args, { netns: node.netns })) as { reusedMaps: string[]; attached: Array<{ replaced: boolean }> };
     const second = JSON.parse(tortieOk(args, { netns: node.netns })) as { reusedMaps: string[]; attached: Array<{ replaced: boolean }> };
-    expect(first.reusedMaps.sort()).toEqual(['tt_counters', 'tt_endpoints', 'tt_ifstate', 'tt_neigh', 'tt_routes']);
+    expect(first.reusedMaps.sort()).toEqual(['tt_counters', 'tt_endpoints', 'tt_epoch', 'tt_fwd_cache', 'tt_ifstate', 'tt_nat', 'tt_nat_ct', 'tt_neigh', 'tt_routes']);
     expect(second.attached.every((a) => a.replaced)).toBe(true);
     const endpoints = JSON.parse(tortieOk(['bpf', 'endpoints', 'dump', '-o', 'json', '--pin-dir', node.pinDir], { netns: node.netns })) as unknown[];
     expect(endpoints).toHaveLength(3);
     const status = JSON.parse(tortieOk(['status', '-o', 'json', '--pin-dir', node.pinDir], { netns: node.netns })) as {
       interfaces: Array<{ name: string; flags: string[]; programs: string[] }>;
     };
-    for (const iface of status.interfaces) expect(iface.programs, iface.name).toHaveLength(iface.flags.includes('uplink') ? 2 : 1);
+    // uplink: tt_from_hep + tt_to_hep; workloads: tt_from_wep + tt_to_wep
+    for (const iface of status.interfaces) expect(iface.programs, iface.name).toHaveLength(2);
     expect(ping(pods[0]!.netns, pods[2]!.ip).ok).toBe(true);
   });
 
@@ -167,8 +168,8 @@ describe(`same node, attached with ${attachMode}`, () => {
     };
     const progIds = status.programs.map((p) => p.id);
     const mapIds = status.maps.map((m) => m.id);
-    expect(progIds.length).toBe(3);
-    expect(mapIds.length).toBe(5);
+    expect(progIds.length).toBe(4);
+    expect(mapIds.length).toBe(9);
 
     // Like stopping the DaemonSet first: the lab's neighbour watcher holds the maps open.
     stopNeighWatchers(join(LAB_STATE_DIR, name));
