@@ -1,7 +1,7 @@
 /** `tortie bpf <map> dump`: read-only views of every pinned map. */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { IfFlags, NEIGH_VTEP_IFINDEX, NudState, Reason, REASON_INFO, RouteFlags, RouteType, type ReasonName } from '../../dataplane/abi.js';
+import { IfFlags, NatDir, NEIGH_VTEP_IFINDEX, NudState, Reason, REASON_INFO, RouteFlags, RouteType, type ReasonName } from '../../dataplane/abi.js';
 import { openNodeMaps, type NodeMaps } from '../../dataplane/pinned-maps.js';
 import { formatRouteFlags } from '../../calc/route-format.js';
 import { defaultPinDir, type CliDeps } from '../context.js';
@@ -55,7 +55,8 @@ function dumpCounters(deps: CliDeps, opts: DumpOptions): void {
     if (opts.output === 'json') return printJson(deps.out, rows);
     const sorted = [...rows].sort((a, b) => a.category.localeCompare(b.category) || a.type.localeCompare(b.type));
     printTable(deps.out, ['CATEGORY', 'TYPE', 'PACKETS'], sorted.map((r) => [r.category, r.type, r.count]));
-    deps.out(`total packets: ${rows.reduce((a, r) => a + r.count, 0)}`);
+    // NAT rows count translations of packets already counted by their verdict.
+    deps.out(`total packets: ${rows.filter((r) => r.category !== 'Nat').reduce((a, r) => a + r.count, 0)}`);
   });
 }
 
@@ -118,6 +119,28 @@ function dumpNeigh(deps: CliDeps, opts: DumpOptions): void {
   });
 }
 
+/** Floating IPs as one row per external IP (with the internal IP's SNAT choice), then the connection memory. */
+function dumpNat(deps: CliDeps, opts: DumpOptions): void {
+  withMaps(deps, opts.pinDir, (maps) => {
+    const entries = maps.nat.entries();
+    const snatOf = new Map(entries.filter(([k]) => k.dir === NatDir.Snat).map(([k, v]) => [k.addr, v.addr]));
+    const mappings = entries
+      .filter(([k]) => k.dir === NatDir.Dnat)
+      .map(([k, v]) => ({ external: k.addr, internal: v.addr, snat: snatOf.get(v.addr) === k.addr }))
+      .sort((a, b) => compareIPv4(a.external, b.external));
+    const connections = maps.natCt
+      .entries()
+      .map(([k, v]) => ({ proto: protoName(k.proto), internal: `${k.intAddr}:${k.intPort}`, peer: `${k.peerAddr}:${k.peerPort}`, external: v.extAddr }))
+      .sort((a, b) => a.internal.localeCompare(b.internal) || a.peer.localeCompare(b.peer));
+    if (opts.output === 'json') return printJson(deps.out, { mappings, connections });
+    for (const m of mappings) deps.out(`${m.external} <-> ${m.internal}${m.snat ? '' : ' (inbound only)'}`);
+    if (connections.length > 0) deps.out('connections (replies leave with the floating IP the peer used):');
+    for (const c of connections) deps.out(`  ${c.proto} ${c.internal} <- ${c.peer} via ${c.external}`);
+  });
+}
+
+const protoName = (proto: number) => ({ 1: 'icmp', 6: 'tcp', 17: 'udp' } as Record<number, string>)[proto] ?? `proto-${proto}`;
+
 /** Cached next hops; entries of an older epoch are shown as stale (the programs ignore them). */
 function dumpFwdCache(deps: CliDeps, opts: DumpOptions): void {
   withMaps(deps, opts.pinDir, (maps) => {
@@ -169,6 +192,7 @@ export function bpfCommand(deps: CliDeps): Command {
     .addCommand(dumpCommand(deps, 'endpoints', 'local workload endpoints', dumpEndpoints))
     .addCommand(dumpCommand(deps, 'routes', 'routes: pools, blocks, hosts, with flags and next hop', dumpRoutes))
     .addCommand(dumpCommand(deps, 'neigh', 'neighbours: the uplink mirror and VTEP MACs, like `ip neigh`', dumpNeigh))
+    .addCommand(dumpCommand(deps, 'nat', 'floating IPs (external <-> internal) and the NAT connection memory', dumpNat))
     .addCommand(dumpCommand(deps, 'fwd', 'the forwarding cache: resolved next hops of remote destinations', dumpFwdCache))
     .addCommand(counters)
     .addCommand(dumpCommand(deps, 'ifstate', 'interfaces Tortie manages', dumpIfstate));

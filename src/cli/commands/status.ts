@@ -60,7 +60,7 @@ export function readStatus(native: NativeBinding, pinDir: string): Status {
       status.interfaces.push({ ifindex, name: st.name, flags: flagNames(st.flags, IfFlags), present, programs });
     }
     const rows = counterRows(maps);
-    status.packets.total = rows.reduce((a, r) => a + r.count, 0);
+    status.packets.total = rows.filter((r) => r.category !== 'Nat').reduce((a, r) => a + r.count, 0);
     status.packets.dropped = rows.filter((r) => r.category === 'Dropped').reduce((a, r) => a + r.count, 0);
   } finally {
     maps.close();
