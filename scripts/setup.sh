@@ -8,8 +8,10 @@ PACKAGES=(
   clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool   # BPF objects and the libbpf addon
   make g++ python3                                      # node-gyp
   iproute2 util-linux procps kmod                       # ip/tc, nsenter/mount, sysctl
+  nftables                                              # natOutgoing (the kernel's masquerade)
   iputils-ping iputils-arping ethtool tcpdump           # tests
   iperf3 sockperf                                       # benchmarks
+  etcd-server etcd-client                               # etcd datastore tests and benchmark
 )
 
 missing=()
