@@ -53,8 +53,11 @@ TT_INLINE struct tt_verdict tt_hep_deliver(struct __sk_buff *skb, enum tt_reason
 	if (!ip || (void *)(eth + 1) > TT_DATA_END(skb))
 		return tt_drop(TT_R_DROP_MALFORMED);
 	ep = tt_ep_lookup(ip->daddr);
-	if (ep)
+	if (ep) {
+		if (ep->flags & TT_EP_F_NAT)
+			tt_nat_note_direct(skb, ip->daddr);
 		return tt_deliver_local(eth, ip, ep, delivered);
+	}
 	nat = tt_nat_lookup(TT_NAT_DNAT, ip->daddr);
 	if (nat)
 		return tt_hep_dnat(skb, ip->daddr, nat->addr, delivered);

@@ -160,7 +160,19 @@ TT_INLINE void tt_nat_ct_remember(const struct tt_flow *f, __be32 int_addr, __be
 		bpf_map_update_elem(&tt_nat_ct, &key, &value, BPF_ANY);
 }
 
-/* The floating IP a peer used to reach this pod's flow, or 0. */
+/*
+ * A peer reached a pod that has floating IPs by its own address (the kubelet's probes, a BGP-routed
+ * client): its replies must keep that address. Remembered as a connection "through" the pod IP.
+ */
+TT_INLINE void tt_nat_note_direct(struct __sk_buff *skb, __be32 pod)
+{
+	struct tt_flow f;
+
+	if (!tt_flow_of(skb, &f) && !f.icmp_error)
+		tt_nat_ct_remember(&f, pod, pod);
+}
+
+/* The address a peer used to reach this pod's flow (a floating IP, or the pod's own), or 0. */
 TT_INLINE __be32 tt_nat_ct_ext(__be32 int_addr, __be32 peer, __be16 int_port, __be16 peer_port, __u8 proto)
 {
 	struct tt_nat_ct_key key = {
@@ -200,8 +212,9 @@ TT_INLINE int tt_snat(struct __sk_buff *skb, struct tt_flow *f, __be32 ext)
 }
 
 /*
- * The address a pod's packet must leave with, or 0 to keep its own: the floating IP its peer
- * used (a reply), else its floating IP when the destination is outside every pool.
+ * The address a pod's packet must leave with, or 0 to keep its own: the address its peer used (a
+ * reply: a floating IP, or the pod IP itself), else its floating IP when the destination is
+ * outside every pool.
  */
 TT_INLINE __be32 tt_snat_addr(struct __sk_buff *skb, const struct tt_flow *f, int outside_pools)
 {
@@ -218,12 +231,12 @@ TT_INLINE __be32 tt_snat_addr(struct __sk_buff *skb, const struct tt_flow *f, in
 				bpf_skb_load_bytes(skb, f->l4_off + 8 + ip.ihl * 4, ports, sizeof(ports));
 			ext = tt_nat_ct_ext(ip.daddr, ip.saddr, ports[1], ports[0], ip.protocol);
 			if (ext)
-				return ext;
+				return ext == f->saddr ? 0 : ext;
 		}
 	} else {
 		ext = tt_nat_ct_ext(f->saddr, f->daddr, f->sport, f->dport, f->proto);
 		if (ext)
-			return ext;
+			return ext == f->saddr ? 0 : ext;
 	}
 	if (!outside_pools)
 		return 0;

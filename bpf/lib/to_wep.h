@@ -6,6 +6,7 @@
 #define TORTIE_TO_WEP_H
 
 #include "counters.h"
+#include "endpoints.h"
 #include "ipv4.h"
 #include "nat.h"
 
@@ -18,8 +19,13 @@ TT_INLINE struct tt_verdict tt_to_wep_ipv4(struct __sk_buff *skb)
 	if (!ip)
 		return tt_pass(TT_R_TO_WEP_PASSED); /* the host's own packet: not ours to judge */
 	nat = tt_nat_lookup(TT_NAT_DNAT, ip->daddr);
-	if (!nat)
+	if (!nat) {
+		struct tt_ep_value *ep = tt_ep_lookup(ip->daddr);
+
+		if (ep && (ep->flags & TT_EP_F_NAT))
+			tt_nat_note_direct(skb, ip->daddr);
 		return tt_pass(TT_R_TO_WEP_PASSED);
+	}
 	if (tt_flow_of(skb, &f) || tt_dnat(skb, &f, ip->daddr, nat->addr))
 		return tt_drop(TT_R_DROP_MALFORMED);
 	return tt_pass(f.icmp_error ? TT_R_NAT_ICMP_ERROR : TT_R_NAT_DNAT);
