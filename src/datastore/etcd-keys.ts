@@ -1,0 +1,85 @@
+// Calico's etcdv3 key layout (calico-formats.md §1.1, §1.2): which prefixes Tortie reads, and what a key
+// names. v3 resources live under /calico/resources/v3/projectcalico.org/<plural>/[<namespace>/]<name>;
+// IPAM blocks under /calico/ipam/v2/assignment/ipv4/block/<cidr with '/' as '-'>.
+import type { ResourceKind } from '../model/resources.js';
+
+export const CALICO_V3_ROOT = '/calico/resources/v3/projectcalico.org/';
+export const IPV4_BLOCK_PREFIX = '/calico/ipam/v2/assignment/ipv4/block/';
+
+interface V3Plural {
+  kind: string;
+  namespaced: boolean;
+}
+
+/** Plurals registered in libcalico-go `model/resource.go: init()` (the ones that can appear in etcd). */
+const V3_PLURALS: Readonly<Record<string, V3Plural>> = {
+  workloadendpoints: { kind: 'WorkloadEndpoint', namespaced: true },
+  ippools: { kind: 'IPPool', namespaced: false },
+  nodes: { kind: 'Node', namespaced: false },
+  ipreservations: { kind: 'IPReservation', namespaced: false },
+  felixconfigurations: { kind: 'FelixConfiguration', namespaced: false },
+  clusterinformations: { kind: 'ClusterInformation', namespaced: false },
+  profiles: { kind: 'Profile', namespaced: false },
+  ipamconfigurations: { kind: 'IPAMConfiguration', namespaced: false },
+  blockaffinities: { kind: 'BlockAffinity', namespaced: false },
+  bgpconfigurations: { kind: 'BGPConfiguration', namespaced: false },
+  bgppeers: { kind: 'BGPPeer', namespaced: false },
+  bgpfilters: { kind: 'BGPFilter', namespaced: false },
+  hostendpoints: { kind: 'HostEndpoint', namespaced: false },
+  kubecontrollersconfigurations: { kind: 'KubeControllersConfiguration', namespaced: false },
+  globalnetworkpolicies: { kind: 'GlobalNetworkPolicy', namespaced: false },
+  globalnetworksets: { kind: 'GlobalNetworkSet', namespaced: false },
+  networkpolicies: { kind: 'NetworkPolicy', namespaced: true },
+  networksets: { kind: 'NetworkSet', namespaced: true },
+  stagednetworkpolicies: { kind: 'StagedNetworkPolicy', namespaced: true },
+  stagedglobalnetworkpolicies: { kind: 'StagedGlobalNetworkPolicy', namespaced: false },
+  stagedkubernetesnetworkpolicies: { kind: 'StagedKubernetesNetworkPolicy', namespaced: true },
+  tiers: { kind: 'Tier', namespaced: false },
+  caliconodestatuses: { kind: 'CalicoNodeStatus', namespaced: false },
+};
+
+/** The v3 plurals whose resources Tortie uses; everything else in etcd is never read. */
+const USED_PLURALS = ['workloadendpoints', 'ippools', 'nodes'] as const;
+
+/** The prefixes to list and watch: one per used kind, so other Calico traffic never reaches Tortie. */
+export const WATCHED_PREFIXES: readonly string[] = [...USED_PLURALS.map((p) => `${CALICO_V3_ROOT}${p}/`), IPV4_BLOCK_PREFIX];
+
+/** What a key names. `used` is false for Calico kinds Tortie does not read (skipped, not errors). */
+export type EtcdKeyInfo =
+  | { used: true; kind: ResourceKind; name: string; namespace?: string; cidr?: string }
+  | { used: false; kind: string; name: string; namespace?: string };
+
+/** Parses a key of Calico's layout; undefined for keys outside it (or malformed ones). */
+export function parseEtcdKey(key: string): EtcdKeyInfo | undefined {
+  if (key.startsWith(IPV4_BLOCK_PREFIX)) {
+    const name = key.slice(IPV4_BLOCK_PREFIX.length);
+    const cidr = blockCidrFromKeyName(name);
+    return cidr === undefined ? undefined : { used: true, kind: 'IPAMBlock', name, cidr };
+  }
+  if (!key.startsWith(CALICO_V3_ROOT)) return undefined;
+  const [plural, ...rest] = key.slice(CALICO_V3_ROOT.length).split('/');
+  const entry = plural === undefined ? undefined : V3_PLURALS[plural];
+  if (entry === undefined || rest.length !== (entry.namespaced ? 2 : 1) || rest.some((s) => s === '')) return undefined;
+  const name = rest[rest.length - 1]!;
+  const id = entry.namespaced ? { name, namespace: rest[0]! } : { name };
+  const used = (USED_PLURALS as readonly string[]).includes(plural!);
+  return used ? { used: true, kind: entry.kind as ResourceKind, ...id } : { used: false, kind: entry.kind, ...id };
+}
+
+/** `10.24.104.0-26` → `10.24.104.0/26` (BlockKey.defaultPath replaces '/' with '-'). */
+export function blockCidrFromKeyName(name: string): string | undefined {
+  const match = /^(\d{1,3}(?:\.\d{1,3}){3})-(\d{1,2})$/.exec(name);
+  return match ? `${match[1]}/${match[2]}` : undefined;
+}
+
+/** The etcd key of an IPv4 AllocationBlock. */
+export function blockKey(cidr: string): string {
+  return `${IPV4_BLOCK_PREFIX}${cidr.replace('/', '-')}`;
+}
+
+/** The etcd key of a v3 resource of a used kind. */
+export function resourceKey(kind: 'WorkloadEndpoint' | 'IPPool' | 'Node', name: string, namespace?: string): string {
+  const plural = { WorkloadEndpoint: 'workloadendpoints', IPPool: 'ippools', Node: 'nodes' }[kind];
+  if (kind === 'WorkloadEndpoint') return `${CALICO_V3_ROOT}${plural}/${namespace ?? 'default'}/${name}`;
+  return `${CALICO_V3_ROOT}${plural}/${name}`;
+}

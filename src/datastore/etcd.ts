@@ -1,0 +1,241 @@
+// Cluster state from Calico's etcdv3 datastore. One consistent list of the watched prefixes (one
+// revision), then one watch per prefix from the next revision. Each watch remembers the last revision
+// it applied, so after a lost connection it resumes exactly where it stopped and replays what was
+// missed; only when etcd has compacted that revision away (etcd cancels the watch) is everything listed
+// again and sent as a new snapshot.
+//
+// etcd3 pitfall: cancelling a watch that etcd is cancelling at the same moment makes the client throw
+// from inside its stream handler ("Failed to find watcher"), which would crash the process. So watches
+// are only cancelled while the stream is down (cancel() then just forgets them) or on stop(); after a
+// compaction the watches etcd did not cancel stay, and events they deliver that the new list already
+// holds are skipped by revision.
+import { isRecoverableError, type Etcd3, type IWatchResponse, type Watcher } from 'etcd3';
+import type { Resource, ResourceError } from '../model/resources.js';
+import { Backoff } from './backoff.js';
+import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
+import { decodeEtcdEntry } from './etcd-decode.js';
+import { WATCHED_PREFIXES } from './etcd-keys.js';
+import { DEFAULT_LIST_PAGE_SIZE, isCompactedError, listPrefixes } from './etcd-list.js';
+import { applyWatchEvents } from './etcd-view.js';
+import { StatusTracker } from './status.js';
+import type { Datastore, DatastoreListener, DatastoreStatus } from './types.js';
+
+export interface EtcdDatastoreOptions extends EtcdConnectionOptions {
+  /** ms before the first retry after a failure; doubles up to `retryMaxMs`. Default 100. */
+  retryMinMs?: number;
+  /** Default 5000. */
+  retryMaxMs?: number;
+  /** keys per list request. Default DEFAULT_LIST_PAGE_SIZE (5,000). */
+  pageSize?: number;
+}
+
+/** One watched prefix. */
+interface WatchSlot {
+  prefix: string;
+  /** the newest revision whose events under `prefix` are all in the view */
+  applied: bigint;
+  watcher: Watcher | undefined;
+  connected: boolean;
+  /** which list the watch was started after (see EtcdDatastore.listCount) */
+  listNumber: number;
+}
+
+export class EtcdDatastore implements Datastore {
+  readonly type = 'etcd' as const;
+  private client: Etcd3 | undefined;
+  private listener: DatastoreListener | undefined;
+  private readonly tracker = new StatusTracker((status) => this.listener?.onStatus(status));
+  private readonly backoff: Backoff;
+  private readonly pageSize: number;
+  private view = new Map<string, Resource>();
+  private readonly slots: WatchSlot[] = WATCHED_PREFIXES.map((prefix) => ({
+    prefix,
+    applied: 0n,
+    watcher: undefined,
+    connected: false,
+    listNumber: 0,
+  }));
+  /** Full lists done so far; a watch started before the latest list cannot need another one. */
+  private listCount = 0;
+  private needsList = false;
+  private recovering = false;
+  private recoverAgain = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wakeSleeper: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: EtcdDatastoreOptions) {
+    this.backoff = new Backoff(options.retryMinMs ?? 100, options.retryMaxMs ?? 5_000);
+    this.pageSize = options.pageSize ?? DEFAULT_LIST_PAGE_SIZE;
+  }
+
+  status(): DatastoreStatus {
+    return this.tracker.get();
+  }
+
+  async start(listener: DatastoreListener): Promise<void> {
+    if (this.listener) throw new Error('etcd datastore: start() was already called');
+    this.listener = listener;
+    this.client = await createEtcdClient(this.options);
+    // etcd may come up after us: retry what can heal (unreachable, timeouts); refuse what cannot (auth).
+    for (;;) {
+      try {
+        await this.list();
+      } catch (err) {
+        if (!isRecoverableError(err as Error) && !isCompactedError(err)) {
+          this.client.close();
+          const where = this.options.endpoints.join(', ');
+          throw new Error(`etcd datastore: cannot read from ${where}: ${(err as Error).message}`, { cause: err });
+        }
+        await this.sleep(this.backoff.next());
+      }
+      if (this.stopped) throw new Error('etcd datastore: stopped before the first snapshot');
+      if (this.listCount > 0) break;
+    }
+    this.backoff.reset();
+    this.openMissingWatches();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.wakeSleeper?.();
+    const cancels = this.slots.map((slot) => this.forgetWatch(slot));
+    // A cancel waits for etcd's answer; do not hang on an etcd that is gone.
+    await Promise.race([Promise.allSettled(cancels), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    this.client?.close();
+  }
+
+  /** Lists every watched prefix at one revision and replaces the view with it (onSnapshot). */
+  private async list(): Promise<void> {
+    const view = new Map<string, Resource>();
+    const errors: ResourceError[] = [];
+    const revision = await listPrefixes(this.client!, WATCHED_PREFIXES, this.pageSize, (kv) => {
+      const key = kv.key.toString();
+      const result = decodeEtcdEntry(key, kv.value.toString());
+      if (result.status === 'ok') view.set(key, result.resource);
+      else if (result.status === 'error') errors.push(result.error);
+    });
+    if (this.stopped) return;
+    this.view = view;
+    this.listCount++;
+    // Watches still running go on from where they are; what they deliver up to `revision` is skipped.
+    for (const slot of this.slots) slot.applied = BigInt(revision);
+    for (const error of errors) this.listener!.onInvalid(error);
+    this.listener!.onSnapshot(new Map(view));
+    this.tracker.synced(revision);
+  }
+
+  private openMissingWatches(): void {
+    for (const slot of this.slots) if (slot.watcher === undefined) this.openWatch(slot);
+  }
+
+  private openWatch(slot: WatchSlot): void {
+    const from = (slot.applied + 1n).toString();
+    // watcher() attaches at once, so every handler is in place before the first event can arrive.
+    const watcher = this.client!.watch().prefix(slot.prefix).startRevision(from).watcher();
+    slot.watcher = watcher;
+    slot.connected = false;
+    slot.listNumber = this.listCount;
+    const current = () => slot.watcher === watcher && !this.stopped;
+    watcher.on('connected', () => {
+      if (!current()) return;
+      slot.connected = true;
+      if (this.slots.every((s) => s.connected)) {
+        this.backoff.reset();
+        this.tracker.synced();
+      }
+    });
+    watcher.on('data', (response) => {
+      if (current()) this.applyResponse(slot, response);
+    });
+    // The stream is down (every watch gets this): keep the view, reconnect later, resume from `applied`.
+    watcher.on('disconnected', () => {
+      if (current()) this.streamLost();
+    });
+    // etcd cancelled this watch: the revision it needs was compacted (or it refuses to serve it).
+    watcher.on('error', () => {
+      if (!current()) return;
+      slot.watcher = undefined; // etcd3 has already dropped it
+      slot.connected = false;
+      // Started before the latest list? Then that list already covers what it missed: just watch again.
+      if (slot.listNumber < this.listCount) this.openWatch(slot);
+      else {
+        this.needsList = true;
+        this.scheduleRecovery(this.backoff.next()); // backoff: etcd might keep refusing this watch
+      }
+    });
+  }
+
+  /** Drops the slot's watch. Only safe while the stream is down, or on stop() (see the file comment). */
+  private forgetWatch(slot: WatchSlot): Promise<void> {
+    const watcher = slot.watcher;
+    slot.watcher = undefined;
+    slot.connected = false;
+    return watcher ? watcher.cancel().catch(() => undefined) : Promise.resolve();
+  }
+
+  private streamLost(): void {
+    // etcd3 is idle now, so cancel() only forgets the watches; they are opened again by recover().
+    for (const slot of this.slots) void this.forgetWatch(slot);
+    this.tracker.setState('disconnected');
+    this.scheduleRecovery(this.backoff.next());
+  }
+
+  private scheduleRecovery(delayMs: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.recover(), delayMs);
+  }
+
+  /** List again if a watch was compacted away, then (re)open every watch that is not running. */
+  private async recover(): Promise<void> {
+    if (this.stopped) return;
+    if (this.recovering) {
+      this.recoverAgain = true;
+      return;
+    }
+    this.recovering = true;
+    try {
+      if (this.needsList) {
+        await this.list();
+        this.needsList = false;
+      }
+      if (!this.stopped) this.openMissingWatches();
+    } catch {
+      this.tracker.setState('disconnected');
+      this.scheduleRecovery(this.backoff.next());
+    } finally {
+      this.recovering = false;
+      if (this.recoverAgain) {
+        this.recoverAgain = false;
+        this.scheduleRecovery(0);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeSleeper = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** One watch response (often a whole transaction) → at most one onUpdate, after the onInvalid reports. */
+  private applyResponse(slot: WatchSlot, response: IWatchResponse): void {
+    const { update, invalid, newest } = applyWatchEvents(this.view, response.events, slot.applied);
+    slot.applied = newest;
+    // A response without events is a progress notification: etcd sends those only to watches that
+    // have caught up, so everything under the prefix up to its revision is applied.
+    if (response.events.length === 0 && BigInt(response.header.revision) > slot.applied) {
+      slot.applied = BigInt(response.header.revision);
+    }
+    this.tracker.advance(slot.applied.toString());
+    const listener = this.listener!;
+    for (const error of invalid) listener.onInvalid(error);
+    if (update.upserts.size > 0 || update.deletes.length > 0) listener.onUpdate(update);
+  }
+}
