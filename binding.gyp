@@ -9,6 +9,7 @@
         "native/src/errors.cc",
         "native/src/fd.cc",
         "native/src/link.cc",
+        "native/src/link_watch.cc",
         "native/src/log.cc",
         "native/src/map.cc",
         "native/src/neigh_watch.cc",

@@ -15,6 +15,7 @@ void InitNetns(Napi::Env env, Napi::Object exports);
 void InitBtf(Napi::Env env, Napi::Object exports);
 void InitNetlink(Napi::Env env, Napi::Object exports);
 void InitNeighWatch(Napi::Env env, Napi::Object exports);
+void InitLinkWatch(Napi::Env env, Napi::Object exports);
 
 inline void Export(Napi::Env env, Napi::Object exports, const char *name, Napi::Function::Callback fn) {
   exports.Set(name, Napi::Function::New(env, fn, name));

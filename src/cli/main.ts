@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { NativeBinding } from '../native/binding.js';
 import { applyCommand } from './commands/apply.js';
 import { bpfCommand } from './commands/bpf.js';
+import { daemonCommand } from './commands/daemon.js';
 import { labCommand } from './commands/lab.js';
 import { loadCommand } from './commands/load.js';
 import { neighCommand } from './commands/neigh.js';
@@ -22,7 +23,8 @@ export function buildProgram(deps: CliDeps): Command {
     .addCommand(applyCommand(deps))
     .addCommand(bpfCommand(deps))
     .addCommand(neighCommand(deps))
-    .addCommand(labCommand(deps));
+    .addCommand(labCommand(deps))
+    .addCommand(daemonCommand(deps));
 }
 
 async function main(): Promise<void> {

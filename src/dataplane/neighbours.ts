@@ -1,9 +1,9 @@
 /**
- * Mirrors the uplink's kernel neighbour table into tt_neigh (with the kernel's NUD states), and
- * writes the static VTEP entries (remote VXLAN tunnel MACs) under the pseudo-ifindex 0.
+ * Mirrors the uplink's kernel neighbour table into tt_neigh (with the kernel's NUD states). The
+ * static VTEP entries (remote VXLAN tunnel MACs, pseudo-ifindex 0) are the reconciler's.
  */
 import type { NativeBinding, NeighEntry, NeighEvent } from '../native/binding.js';
-import { NEIGH_VTEP_IFINDEX, NudState, type NeighKeyValue, type NeighValue } from './abi.js';
+import type { NeighKeyValue, NeighValue } from './abi.js';
 import type { NodeMaps } from './pinned-maps.js';
 
 const NO_MAC = '00:00:00:00:00:00';
@@ -43,25 +43,4 @@ export function applyNeighbourEvents(maps: NodeMaps, ifindex: number, events: re
     applied++;
   }
   return applied;
-}
-
-export interface Vtep {
-  nodeIp: string;
-  mac: string;
-}
-
-/** Replaces the static VTEP entries with `vteps`. */
-export function syncVteps(maps: NodeMaps, vteps: readonly Vtep[]): { written: number; removed: number } {
-  const wanted = new Map(vteps.map((v) => [v.nodeIp, v.mac]));
-  let removed = 0;
-  for (const key of maps.neigh.keys()) {
-    if (key.ifindex === NEIGH_VTEP_IFINDEX && !wanted.has(key.addr)) {
-      maps.neigh.delete(key);
-      removed++;
-    }
-  }
-  maps.neigh.updateMany(
-    vteps.map((v) => [{ ifindex: NEIGH_VTEP_IFINDEX, addr: v.nodeIp }, { mac: v.mac, state: NudState.PERMANENT }] as const),
-  );
-  return { written: vteps.length, removed };
 }

@@ -25,7 +25,9 @@ import { objectPath } from './object-path.js';
 import { tryRun } from '../util/exec.js';
 import { removeKernelRoutes } from './kernel-routes.js';
 import { removeNatOutgoing } from './nat-outgoing.js';
+import { removeOldPins, type MigrationReport } from './migrate.js';
 import { mapPinPath, openNodeMaps, type NodeMaps } from './pinned-maps.js';
+import type { MapDef } from './typed-map.js';
 
 export interface LoadNodeOptions {
   pinDir: string;
@@ -39,6 +41,8 @@ export interface LoadNodeOptions {
   hostIp?: string;
   vxlanVni?: number;
   vxlanPort?: number;
+  /** the maps to pin (default PINNED_MAPS): tests pass defs with extra migrations */
+  mapDefs?: ReadonlyArray<MapDef<unknown, unknown>>;
 }
 
 export interface AttachedIface {
@@ -55,6 +59,8 @@ export interface LoadReport {
   reusedMaps: string[];
   attached: AttachedIface[];
   pruned: string[];
+  /** maps carried over from an older layout (their old pins are gone once this returns) */
+  migrated: MigrationReport[];
   config: DataplaneConfig;
 }
 
@@ -97,7 +103,7 @@ export function loadNode(native: NativeBinding, opts: LoadNodeOptions): LoadRepo
   ensureBpffs();
   const layout = ensurePinLayout(opts.pinDir);
   const config = nodeConfig(native, opts);
-  const loaded = loadObject(native, { objectPath: opts.objectPath ?? objectPath(), config, pinDir: opts.pinDir });
+  const loaded = loadObject(native, { objectPath: opts.objectPath ?? objectPath(), config, pinDir: opts.pinDir, maps: opts.mapDefs });
   const maps = openNodeMaps(native, opts.pinDir);
   try {
     for (const name of PROGRAMS) pinProgram(native, layout, name, loaded.programs[name]);
@@ -117,7 +123,9 @@ export function loadNode(native: NativeBinding, opts: LoadNodeOptions): LoadRepo
       mirrorNeighbours(native, maps, config.uplinkIfindex);
     }
     const pruned = pruneIfstate(native, layout, maps, new Set(attached.map((a) => a.ifindex)));
-    return { pinDir: opts.pinDir, reusedMaps: loaded.reused, attached, pruned, config };
+    // Every hook runs the new programs now: nothing uses the old layouts any more.
+    removeOldPins([...loaded.migrations.map((m) => m.oldPin), ...loaded.stalePins]);
+    return { pinDir: opts.pinDir, reusedMaps: loaded.reused, attached, pruned, migrated: loaded.migrations, config };
   } finally {
     maps.close();
     loaded.close();

@@ -3,6 +3,7 @@
  * Missing keys are `undefined`/`false`, never exceptions; other errors are typed (src/native/errors.ts).
  */
 import type { NativeBinding } from '../native/binding.js';
+import { BpfError } from '../native/errors.js';
 import { decode, encode, type Codec } from './codec.js';
 
 export const UpdateFlags = { Any: 0, NoExist: 1, Exist: 2 } as const;
@@ -15,6 +16,19 @@ export interface MapDef<K, V> {
   readonly key: Codec<K>;
   readonly value: Codec<V>;
   readonly perCpu?: boolean;
+  /**
+   * How to carry entries over from older layouts when `version` is bumped (dataplane/migrate.ts).
+   * Without one for the pinned version, the new map starts empty (the daemon refills what it owns).
+   */
+  readonly migrations?: ReadonlyArray<MapMigration<K, V>>;
+}
+
+/** Converts one entry of an older layout (raw bytes, as the old map holds them) into the new one. */
+export interface MapMigration<K, V> {
+  /** the layout version converted from */
+  readonly from: number;
+  /** undefined drops the entry */
+  convert(key: Uint8Array, value: Uint8Array): readonly [K, V] | undefined;
 }
 
 export function pinName(def: MapDef<unknown, unknown>): string {
@@ -91,13 +105,44 @@ export class TypedMap<K, V> {
       key.write(kv, i * key.size, k);
       value.write(vv, i * value.size, v);
     });
-    this.native.mapUpdateBatch(this.fd, keys, values, entries.length, flags);
+    try {
+      this.native.mapUpdateBatch(this.fd, keys, values, entries.length, flags);
+    } catch (err) {
+      // Map types without batch ops (LPM tries on older kernels): one syscall per entry instead.
+      if (!isBatchUnsupported(err)) throw err;
+      for (const [k, v] of entries) this.native.mapUpdate(this.fd, encode(key, k), encode(value, v), flags);
+    }
     this.afterWrite();
+  }
+
+  /**
+   * Deletes many keys with bpf_map_delete_batch; returns how many existed. A missing key stops a
+   * batch (ENOENT), so then the rest go one at a time, as do map types without batch ops.
+   */
+  deleteMany(keys: readonly K[]): number {
+    if (keys.length === 0) return 0;
+    const size = this.def.key.size;
+    const packed = new Uint8Array(size * keys.length);
+    const view = new DataView(packed.buffer);
+    keys.forEach((k, i) => this.def.key.write(view, i * size, k));
+    let deleted = 0;
+    try {
+      deleted = this.native.mapDeleteBatch(this.fd, packed, keys.length);
+    } catch (err) {
+      if (!(err instanceof BpfError && err.code === 'ENOENT') && !isBatchUnsupported(err)) throw err;
+      for (const k of keys) if (this.native.mapDelete(this.fd, encode(this.def.key, k))) deleted++;
+    }
+    if (deleted > 0) this.afterWrite();
+    return deleted;
   }
 
   close(): void {
     this.native.close(this.fd);
   }
+}
+
+function isBatchUnsupported(err: unknown): boolean {
+  return err instanceof BpfError && ['EINVAL', 'EOPNOTSUPP', 'ENOTSUPP', 'E524'].includes(err.code);
 }
 
 /** Per-CPU maps: one value per possible CPU, each slot padded to 8 bytes by the kernel. */

@@ -50,7 +50,7 @@ function buildKernelRoutes(spec: LabSpec, node: LabNode): void {
 }
 
 /** What Calico's CNI does for a pod (DoNetworking). Tortie nodes keep proxy_arp off: BPF answers ARP. */
-function buildPod(spec: LabSpec, node: LabNode, pod: LabPod): void {
+export function buildPod(spec: LabSpec, node: LabNode, pod: LabPod): void {
   const kernel = node.dataplane !== 'tortie';
   addNetns(pod.netns);
   ipn(node.netns, 'link', 'add', pod.hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod.netns);

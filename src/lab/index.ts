@@ -24,7 +24,16 @@ export interface LabUpReport {
   loads: Array<{ node: string; report: LoadReport; applied: ApplyReport }>;
 }
 
-export function labUp(native: NativeBinding, opts: LabOptions & { attachMode: AttachModeOption }): LabUpReport {
+export interface LabUpOptions extends LabOptions {
+  attachMode: AttachModeOption;
+  /**
+   * false: only the namespaces, links and the resources file; no dataplane is loaded, nothing is
+   * applied and no neighbour watchers run (a `tortie daemon` per node does all that).
+   */
+  loadDataplane?: boolean;
+}
+
+export function labUp(native: NativeBinding, opts: LabUpOptions): LabUpReport {
   const spec = labSpec(opts);
   buildTopology(spec);
   try {
@@ -36,6 +45,7 @@ export function labUp(native: NativeBinding, opts: LabOptions & { attachMode: At
     writeFileSync(resourcesFile, yaml);
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2));
 
+    if (opts.loadDataplane === false) return { spec, resourcesFile, loads: [] };
     const resources = validateAll(parseResources(yaml, resourcesFile));
     const loads = spec.nodes
       .filter((node) => node.dataplane === 'tortie')

@@ -129,6 +129,22 @@ export interface NeighWatcher {
   close(): void;
 }
 
+/** An interface appearing, changing (name, flags) or disappearing: RTM_NEWLINK / RTM_DELLINK. */
+export interface LinkEvent {
+  type: 'new' | 'del';
+  ifindex: number;
+  name: string;
+  /** IFF_* bits (IFF_UP = 0x1) */
+  flags: number;
+}
+
+/** As for neighbours: `overrun` means events were lost (resync by listing interfaces); `error` ends the watcher. */
+export type LinkWatchInfo = NeighWatchInfo;
+
+export type LinkWatchCallback = (events: LinkEvent[], info: LinkWatchInfo) => void;
+
+export type LinkWatcher = NeighWatcher;
+
 export interface NativeBinding {
   // ---- objects (libbpf bpf_object__*) -------------------------------------------
   objectOpen(path: string): ObjectHandle;
@@ -216,6 +232,12 @@ export interface NativeBinding {
    * call close() when done.
    */
   neighWatch(callback: NeighWatchCallback): NeighWatcher;
+  /**
+   * Subscribes to RTMGRP_LINK (device messages only: AF_BRIDGE port messages are left out). Like
+   * neighWatch: opened in the calling thread's netns, read on the JS thread, keeps the process
+   * alive until close().
+   */
+  linkWatch(callback: LinkWatchCallback): LinkWatcher;
 
   // ---- BTF ----------------------------------------------------------------------
   /** Struct layout from an ELF object's BTF (btf__parse); null when the struct is absent. */

@@ -124,6 +124,7 @@ const CHECKS: { [K in keyof NativeBinding]: (...args: Parameters<NativeBinding[K
 
   neighList: (ifindex) => v.intInRange('ifindex', ifindex, 0, IFINDEX_MAX),
   neighWatch: (callback) => v.func('callback', callback),
+  linkWatch: (callback) => v.func('callback', callback),
 
   btfStruct: (objPath, structName) => {
     v.nonEmptyString('objPath', objPath);
@@ -137,6 +138,7 @@ const CHECKS: { [K in keyof NativeBinding]: (...args: Parameters<NativeBinding[K
  */
 const ADAPT: { [K in keyof NativeBinding]?: (...args: Parameters<NativeBinding[K]>) => Parameters<NativeBinding[K]> } = {
   neighWatch: (callback) => [(events, info) => callback(events, info.error ? { ...info, error: fromNative(info.error) } : info)],
+  linkWatch: (callback) => [(events, info) => callback(events, info.error ? { ...info, error: fromNative(info.error) } : info)],
 };
 
 function checkTcFilter(ifindex: number, ingress: boolean, handle: number, priority: number): void {

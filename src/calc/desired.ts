@@ -1,0 +1,61 @@
+/**
+ * Pure: everything this node's dataplane should hold, from the cluster's resources — the one
+ * calculation behind both `tortie apply` and the daemon. Each table is plain data; turning it into
+ * map entries and diffing against the maps is dataplane/desired-entries.ts and reconcile.ts.
+ * A new table (e.g. another NAT map) is one more field here, one more entry list there.
+ */
+import type { DesiredEndpoint } from '../dataplane/endpoints.js';
+import type { Resource } from '../model/resources.js';
+import { calcNodeEndpoints, type EndpointConflict } from './endpoints.js';
+import { calcNatOutgoing, type NatOutgoing } from './nat-outgoing.js';
+import { calcNodeNat, type NatEntry } from './nat.js';
+import { calcClusterRoutes, type KernelRoute, type LocalNatKernelRoute, type RouteEntry, type Self, type VtepEntry } from './routes.js';
+
+export interface DesiredState {
+  /** this node's workload endpoints (IPv4), one per WorkloadEndpoint */
+  endpoints: DesiredEndpoint[];
+  conflicts: EndpointConflict[];
+  /** floating IPs of this node's endpoints, both directions */
+  nat: NatEntry[];
+  /** the routes map */
+  routes: RouteEntry[];
+  /** static VTEP MACs of remote VXLAN nodes (tt_neigh, pseudo-ifindex 0) */
+  vteps: VtepEntry[];
+  /** the host's own routes to remote pods (proto 116) */
+  kernelRoutes: KernelRoute[];
+  /** the host's routes to floating IPs of local pods */
+  localNatKernelRoutes: LocalNatKernelRoute[];
+  natOutgoing: NatOutgoing;
+  /**
+   * The resources held an IPPool, Node or IPAMBlock. `tortie apply` of endpoints alone leaves the
+   * routing state as it was; the daemon, which sees everything, always owns it.
+   */
+  hasClusterResources: boolean;
+  warnings: string[];
+}
+
+const CLUSTER_KINDS = new Set(['IPPool', 'Node', 'IPAMBlock']);
+
+export function calcDesiredState(resources: readonly Resource[], self: Self): DesiredState {
+  const { endpoints, conflicts } = calcNodeEndpoints(resources, self.nodeName);
+  const natWarnings: string[] = [];
+  const nat = calcNodeNat(resources, self.nodeName, natWarnings);
+  const cluster = calcClusterRoutes(resources, self);
+  const warnings = [
+    ...conflicts.map((c) => `${c.ip} is claimed by ${c.endpoints.join(' and ')}; kept by ${c.endpoints[0]}`),
+    // calcClusterRoutes reports floating-IP clashes too: say each once.
+    ...new Set([...cluster.warnings, ...natWarnings]),
+  ];
+  return {
+    endpoints,
+    conflicts,
+    nat,
+    routes: cluster.routes,
+    vteps: cluster.vteps,
+    kernelRoutes: cluster.kernelRoutes,
+    localNatKernelRoutes: cluster.localNatKernelRoutes,
+    natOutgoing: calcNatOutgoing(resources),
+    hasClusterResources: resources.some((r) => CLUSTER_KINDS.has(r.kind)),
+    warnings,
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * `tortie daemon`: load the dataplane (reusing pins: a restart or upgrade is hitless), follow a
+ * datastore, and keep the maps equal to what the cluster's resources say — recalculated (pure) after
+ * every change, debounced, and written as a difference. Link events attach new workload interfaces;
+ * the neighbour mirror runs in-process. Losing the datastore changes nothing in the dataplane; the
+ * next snapshot is reconciled. Stopping leaves the dataplane loaded and forwarding.
+ */
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { LinkWatcher, NativeBinding } from '../native/binding.js';
+import { calcDesiredState } from '../calc/desired.js';
+import { endpointsMap } from '../dataplane/maps/index.js';
+import { loadNode, type LoadReport } from '../dataplane/node.js';
+import { mapPinPath, openNodeMaps, type NodeMaps } from '../dataplane/pinned-maps.js';
+import { Reconciler, uplinkMtuOf, type ReconcileReport } from '../dataplane/reconcile.js';
+import { createDatastore } from '../datastore/index.js';
+import type { Datastore, DatastoreListener, DatastoreStatus, DatastoreUpdate } from '../datastore/types.js';
+import type { Resource, ResourceError } from '../model/resources.js';
+import type { DaemonConfig } from './config.js';
+import { startHttp, stopHttp } from './http.js';
+import { WorkloadLinks } from './links.js';
+import type { Logger } from './log.js';
+import { DaemonMetrics } from './metrics.js';
+import { NeighbourMirror } from './neigh-mirror.js';
+import { resolveUplink } from './uplink.js';
+
+const RETRY_MS = 1000;
+
+export interface DaemonDeps {
+  native: NativeBinding;
+  log: Logger;
+  /** defaults to createDatastore(config.datastore) */
+  datastore?: Datastore;
+}
+
+export class Daemon {
+  private readonly native: NativeBinding;
+  private readonly log: Logger;
+  private readonly datastore: Datastore;
+  private readonly reconciler: Reconciler;
+  readonly metrics: DaemonMetrics;
+  private maps: NodeMaps | null = null;
+  private http: Server | null = null;
+  private linkWatcher: LinkWatcher | null = null;
+  private links: WorkloadLinks | null = null;
+  private mirror: NeighbourMirror | null = null;
+  private readonly view = new Map<string, Resource>();
+  private synced = false;
+  private ready = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly triggers = new Set<string>();
+  private lastWarnings = new Set<string>();
+
+  constructor(private readonly config: DaemonConfig, deps: DaemonDeps) {
+    this.native = deps.native;
+    this.log = deps.log;
+    this.datastore = deps.datastore ?? createDatastore(config.datastore);
+    this.reconciler = new Reconciler(this.native);
+    this.metrics = new DaemonMetrics(this.native, () => this.maps);
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this;
+    log.info('starting', { nodeName: config.nodeName, uplink: config.uplink, pinDir: config.pinDir, datastore: config.datastore.type, listen: config.listen });
+    const loaded = this.load();
+    this.maps = openNodeMaps(this.native, config.pinDir);
+    this.http = await startHttp(config.listen, this.metrics.registry, {
+      unhealthy: () => this.unhealthy(),
+      notReady: () => (this.ready ? null : `waiting for the first full sync from the ${config.datastore.type} datastore`),
+    });
+    log.info('serving metrics and health', { listen: config.listen });
+    this.watchLinks();
+    if (loaded.config.uplinkIfindex !== 0) {
+      this.mirror = new NeighbourMirror(this.native, this.maps, loaded.config.uplinkIfindex, log);
+      this.mirror.start();
+    }
+    await this.datastore.start(this.listener());
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.linkWatcher?.close();
+    this.mirror?.stop();
+    await this.datastore.stop().catch((err: unknown) => this.log.warn('datastore did not stop cleanly', { error: err }));
+    if (this.http) await stopHttp(this.http);
+    this.maps?.close();
+    this.maps = null;
+    this.log.info('stopped; the dataplane stays loaded and keeps forwarding');
+  }
+
+  /** Pins are reused and programs replaced in place: hitless on a running node. */
+  private load(): LoadReport {
+    const c = this.config;
+    const uplink = resolveUplink(c.uplink);
+    const report = loadNode(this.native, {
+      pinDir: c.pinDir,
+      uplink,
+      attachMode: c.attachMode,
+      objectPath: c.bpfObject,
+      nodeName: c.nodeName,
+      vtepMac: c.vtepMac,
+      vxlanVni: c.vxlanVni,
+      vxlanPort: c.vxlanPort,
+    });
+    this.log.info('dataplane loaded', {
+      reusedMaps: report.reusedMaps,
+      attached: report.attached.map((a) => `${a.ifname}:${a.hook}:${a.mode}:${a.replaced ? 'replaced' : 'attached'}`),
+      pruned: report.pruned,
+      migrated: report.migrated,
+    });
+    return report;
+  }
+
+  private unhealthy(): string | null {
+    if (!this.maps) return 'dataplane not loaded';
+    if (!existsSync(mapPinPath(this.config.pinDir, endpointsMap))) return `pinned maps are gone from ${this.config.pinDir}`;
+    return null;
+  }
+
+  private watchLinks(): void {
+    const links = new WorkloadLinks(this.native, this.config.pinDir, this.config.attachMode, this.maps!, this.log);
+    this.links = links;
+    const onChanges = (c: { attached: string[]; forgotten: string[] }) => {
+      if (c.attached.length > 0 || c.forgotten.length > 0) this.reconcileNow('link');
+    };
+    this.linkWatcher = this.native.linkWatch((events, info) => {
+      if (this.stopped) return;
+      if (info.error) {
+        this.log.warn('link watch failed; reopening', { error: info.error });
+        setTimeout(() => !this.stopped && this.watchLinks(), RETRY_MS).unref();
+        return;
+      }
+      onChanges(info.overrun ? links.resync() : links.onEvents(events));
+    });
+    // Interfaces that appeared between load and the subscription.
+    onChanges(links.resync());
+  }
+
+  private listener(): DatastoreListener {
+    return {
+      onSnapshot: (resources: ReadonlyMap<string, Resource>) => {
+        this.view.clear();
+        for (const [key, r] of resources) this.view.set(key, r);
+        this.synced = true;
+        this.log.info('datastore snapshot', { resources: resources.size });
+        this.schedule('snapshot');
+      },
+      onUpdate: (update: DatastoreUpdate) => {
+        for (const key of update.deletes) this.view.delete(key);
+        for (const [key, r] of update.upserts) this.view.set(key, r);
+        const sample = (keys: readonly string[]) => (keys.length > 20 ? [...keys.slice(0, 20), `… ${keys.length - 20} more`] : keys);
+        this.log.debug('datastore update', { upserts: sample([...update.upserts.keys()]), deletes: sample(update.deletes) });
+        this.schedule('update');
+      },
+      onInvalid: (error: ResourceError) => {
+        const key = error.document === undefined ? error.source : `${error.source}[${error.document}${error.item === undefined ? '' : `.${error.item}`}]`;
+        this.log.warn('invalid resource skipped', { key, kind: error.kind, namespace: error.namespace, name: error.name, issues: error.issues });
+      },
+      onStatus: (status: DatastoreStatus) => {
+        this.metrics.setDatastoreStatus(status);
+        const level = status.state === 'disconnected' ? 'warn' : 'info';
+        this.log[level]('datastore state', { state: status.state, lastSync: status.lastSync?.toISOString() ?? null, revision: status.revision });
+      },
+    };
+  }
+
+  /** Datastore changes come in bursts: wait for a quiet moment, then one pass for all of them. */
+  private schedule(trigger: string, delayMs = this.config.debounceMs): void {
+    this.triggers.add(trigger);
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.reconcileNow([...this.triggers].join('+'));
+    }, delayMs);
+  }
+
+  private reconcileNow(trigger: string): void {
+    if (this.stopped || !this.maps) return;
+    if (!this.synced) return; // nothing to compare with yet: leave the maps as they are
+    this.triggers.clear();
+    const started = process.hrtime.bigint();
+    let report: ReconcileReport;
+    try {
+      const desired = calcDesiredState([...this.view.values()], { nodeName: this.config.nodeName, uplinkMtu: uplinkMtuOf(this.maps) });
+      report = this.reconciler.reconcile(this.maps, desired, { pinDir: this.config.pinDir, attachMode: this.config.attachMode, scope: { endpoints: 'all', cluster: true } });
+      report.warnings.unshift(...desired.warnings);
+    } catch (err) {
+      this.metrics.reconcileFailed();
+      this.log.error('reconcile failed; retrying', { trigger, error: err, retryMs: RETRY_MS });
+      this.schedule('retry', RETRY_MS);
+      return;
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.metrics.observeReconcile(trigger.split('+')[0]!, seconds, report);
+    this.logReconcile(trigger, seconds, report);
+    if (!this.ready && this.datastore.status().state !== 'connecting') {
+      this.ready = true;
+      this.metrics.setReady();
+      this.log.info('ready: first full sync applied');
+    }
+  }
+
+  private logReconcile(trigger: string, seconds: number, r: ReconcileReport): void {
+    const changed = [r.endpoints, r.nat, r.routes, r.vteps, r.kernelRoutes].some((c) => c && c.added + c.changed + c.removed > 0);
+    const fields = {
+      trigger,
+      durationMs: Math.round(seconds * 1e6) / 1e3,
+      endpoints: r.endpoints,
+      nat: r.nat,
+      routes: r.routes,
+      vteps: r.vteps,
+      kernelRoutes: r.kernelRoutes,
+      natOutgoing: r.natOutgoing,
+      attached: r.attached,
+      pending: r.pending.map((p) => `${p.name} (${p.ifname})`),
+    };
+    this.log[changed || r.attached.length > 0 ? 'info' : 'debug']('reconciled', fields);
+    const warnings = new Set(r.warnings);
+    for (const w of warnings) if (!this.lastWarnings.has(w)) this.log.warn('desired state warning', { warning: w });
+    this.lastWarnings = warnings;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Makes the pinned maps (and the host's routes and nftables table) hold the desired state by
+ * changing only the difference: read what is there, diff (dataplane/diff.ts), write with batch
+ * updates and deletes. Nothing is ever flushed, so a daemon restart or a re-apply changes nothing
+ * that is already right and forwarding never sees a gap. Entries we don't own stay untouched.
+ */
+import type { NativeBinding } from '../native/binding.js';
+import type { DesiredState } from '../calc/desired.js';
+import type { AttachModeOption } from './attach.js';
+import { codecEqual } from './codec-equal.js';
+import { countChanges, diffTable, type ChangeCounts, type TableDiff } from './diff.js';
+import {
+  endpointEntries,
+  keyOf,
+  natEntries,
+  owns,
+  routeEntries,
+  vtepEntries,
+  type PlacedEndpoint,
+} from './desired-entries.js';
+import { syncKernelRoutes } from './kernel-routes.js';
+import { kernelRouteChanges, readKernelRoutes } from './kernel-route-state.js';
+import { linkInfoOf } from './interfaces.js';
+import { syncNatOutgoing } from './nat-outgoing.js';
+import { attachWorkload, uplinkOf } from './node.js';
+import type { NodeMaps } from './pinned-maps.js';
+import type { TypedMap } from './typed-map.js';
+
+export interface ReconcileScope {
+  /**
+   * 'all': every endpoint and floating-IP entry is ours (the daemon, which sees the whole cluster).
+   * 'named': only the interfaces and pod IPs of the desired endpoints (`tortie apply -f` of a file).
+   */
+  endpoints: 'all' | 'named';
+  /** routes, VTEP MACs, kernel routes and natOutgoing: reconciled, or left as they are */
+  cluster: boolean;
+}
+
+export interface ReconcileReport {
+  endpoints: ChangeCounts;
+  nat: ChangeCounts;
+  /** null: not reconciled (scope.cluster false) */
+  routes: ChangeCounts | null;
+  vteps: ChangeCounts | null;
+  /** null: not reconciled, or unchanged since the last time this Reconciler wrote them */
+  kernelRoutes: ChangeCounts | null;
+  /** whether the masquerade table is in place; null when not touched */
+  natOutgoing: boolean | null;
+  placed: PlacedEndpoint[];
+  /** pod IPs whose endpoint entries were removed */
+  removedEndpointIps: string[];
+  pending: Array<{ name: string; ifname: string }>;
+  /** interfaces that got the workload programs during this pass */
+  attached: string[];
+  warnings: string[];
+}
+
+export interface ReconcileOptions {
+  pinDir: string;
+  attachMode: AttachModeOption;
+  scope: ReconcileScope;
+}
+
+/** Adds/changes first, then removes, so a replaced entry never leaves a gap. */
+function applyDiff<K, V>(map: TypedMap<K, V>, diff: TableDiff<K, V>): ChangeCounts {
+  map.updateMany([...diff.add, ...diff.change]);
+  map.deleteMany(diff.remove);
+  return countChanges(diff);
+}
+
+/**
+ * One per writer. It remembers what it last wrote to the kernel's routes and nftables (each costs
+ * process spawns), so that a daemon only rewrites them when they change; maps are always diffed
+ * against what they hold.
+ */
+export class Reconciler {
+  private kernelRoutesWritten: string | null = null;
+  private natOutgoingWritten: string | null = null;
+
+  constructor(private readonly native: NativeBinding) {}
+
+  reconcile(maps: NodeMaps, desired: DesiredState, opts: ReconcileOptions): ReconcileReport {
+    const report: ReconcileReport = {
+      endpoints: { added: 0, changed: 0, removed: 0 },
+      nat: { added: 0, changed: 0, removed: 0 },
+      routes: null,
+      vteps: null,
+      kernelRoutes: null,
+      natOutgoing: null,
+      placed: [],
+      removedEndpointIps: [],
+      pending: [],
+      attached: [],
+      warnings: [],
+    };
+    this.reconcileEndpoints(maps, desired, opts, report);
+    if (opts.scope.cluster) this.reconcileCluster(maps, desired, report);
+    return report;
+  }
+
+  private reconcileEndpoints(maps: NodeMaps, desired: DesiredState, opts: ReconcileOptions, report: ReconcileReport): void {
+    const current = maps.endpoints.entries();
+    const byIp = new Map(current.map(([k, v]) => [k.addr, v] as const));
+    const eps = endpointEntries(desired.endpoints, (name) => this.native.ifNameToIndex(name), byIp);
+    report.placed = eps.placed;
+    report.pending = eps.pending;
+
+    // Interfaces the programs are not on yet (link events normally got there first).
+    for (const p of eps.placed) {
+      if (maps.ifstate.lookup(p.ifindex)?.name === p.ifname) continue;
+      try {
+        attachWorkload(this.native, opts.pinDir, p.ifname, opts.attachMode);
+        report.attached.push(p.ifname);
+      } catch (err) {
+        report.warnings.push(`cannot attach to ${p.ifname} (endpoint ${p.name}): ${(err as Error).message}`);
+      }
+    }
+
+    const named = opts.scope.endpoints === 'named';
+    const scopeIps = new Set(desired.endpoints.flatMap((e) => e.ips));
+    const ownsEndpoint = named ? owns.endpointIn(new Set(eps.placed.map((p) => p.ifindex)), scopeIps) : owns.all;
+    const epDiff = diffTable(eps.entries, current, { keyOf: keyOf.endpoint, equal: codecEqual(maps.endpoints.def.value), owns: ownsEndpoint });
+    report.endpoints = applyDiff(maps.endpoints, epDiff);
+    report.removedEndpointIps = epDiff.remove.map((k) => k.addr);
+
+    // Floating IPs describe the pod, not its interface: they stay while the interface is missing.
+    const natDesired = natEntries(desired.nat);
+    const natScope = named ? owns.natOf(scopeIps) : owns.all;
+    const natDiff = diffTable(natDesired, maps.nat.entries(), { keyOf: keyOf.nat, equal: codecEqual(maps.nat.def.value), owns: natScope });
+    report.nat = applyDiff(maps.nat, natDiff);
+  }
+
+  private reconcileCluster(maps: NodeMaps, desired: DesiredState, report: ReconcileReport): void {
+    const routeDiff = diffTable(routeEntries(desired.routes), maps.routes.entries(), {
+      keyOf: keyOf.route,
+      equal: codecEqual(maps.routes.def.value),
+      owns: owns.all,
+    });
+    report.routes = applyDiff(maps.routes, routeDiff);
+
+    const vtepDiff = diffTable(vtepEntries(desired.vteps), maps.neigh.entries(), {
+      keyOf: keyOf.neigh,
+      equal: codecEqual(maps.neigh.def.value),
+      owns: owns.vtep,
+    });
+    report.vteps = applyDiff(maps.neigh, vtepDiff);
+
+    this.reconcileKernelRoutes(maps, desired, report);
+    this.reconcileNatOutgoing(desired, report);
+  }
+
+  private reconcileKernelRoutes(maps: NodeMaps, desired: DesiredState, report: ReconcileReport): void {
+    const uplink = uplinkOf(maps)?.name ?? null;
+    if (!uplink && desired.kernelRoutes.length > 0) {
+      report.warnings.push('no uplink loaded (tortie load --uplink IF): the host cannot reach remote pods');
+    }
+    const fingerprint = JSON.stringify([uplink, desired.kernelRoutes, desired.localNatKernelRoutes]);
+    if (fingerprint === this.kernelRoutesWritten) return;
+    const before = readKernelRoutes();
+    const result = syncKernelRoutes(uplink, desired.kernelRoutes, desired.localNatKernelRoutes);
+    report.kernelRoutes = { ...kernelRouteChanges(before, uplink, desired), removed: result.removed };
+    for (const p of result.pending) report.warnings.push(`floating IP route not written yet (interface missing?): ${p}`);
+    // Pending routes are retried on the next pass (an interface may appear).
+    this.kernelRoutesWritten = result.pending.length === 0 ? fingerprint : null;
+  }
+
+  private reconcileNatOutgoing(desired: DesiredState, report: ReconcileReport): void {
+    const fingerprint = JSON.stringify(desired.natOutgoing);
+    if (fingerprint === this.natOutgoingWritten) return;
+    report.natOutgoing = syncNatOutgoing(desired.natOutgoing).enabled;
+    this.natOutgoingWritten = fingerprint;
+  }
+}
+
+/** The MTU the host's routes to remote pods are computed from. */
+export function uplinkMtuOf(maps: NodeMaps): number {
+  const uplink = uplinkOf(maps);
+  return uplink ? linkInfoOf(uplink.name).mtu : 1500;
+}
