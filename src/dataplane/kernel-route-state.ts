@@ -4,28 +4,9 @@
  * and this says which of those writes were real changes.
  */
 import type { DesiredState } from '../calc/desired.js';
-import { runJson } from '../util/exec.js';
-import { TORTIE_ROUTE_PROTO } from './kernel-routes.js';
+import type { KernelRouteState } from './kernel-routes.js';
 
-export interface KernelRouteState {
-  gateway?: string;
-  dev?: string;
-  mtu?: number;
-}
-
-interface IpRouteJson {
-  dst: string;
-  gateway?: string;
-  dev?: string;
-  metrics?: Array<{ mtu?: number }>;
-}
-
-export function readKernelRoutes(): Map<string, KernelRouteState> {
-  const routes = runJson<IpRouteJson[] | null>(['ip', '-j', '-4', 'route', 'show', 'proto', String(TORTIE_ROUTE_PROTO)]) ?? [];
-  return new Map(
-    routes.map((r) => [r.dst.includes('/') ? r.dst : `${r.dst}/32`, { gateway: r.gateway, dev: r.dev, mtu: r.metrics?.find((m) => m.mtu)?.mtu }]),
-  );
-}
+export { readKernelRoutes, type KernelRouteState } from './kernel-routes.js';
 
 /**
  * Desired routes missing before (added) or different (changed). A remote route's gateway may be a
