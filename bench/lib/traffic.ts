@@ -27,9 +27,12 @@ export function killServers(): void {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Single-stream TCP throughput from `client` to `serverIp` in `server`, in Gbit/s. */
-export async function iperf3(client: string, server: string, serverIp: string, seconds: number): Promise<number> {
-  const srv = startServer(server, ['iperf3', '-s', '-1', '-B', serverIp, '-p', '5201']);
+/**
+ * Single-stream TCP throughput from `client` to `serverIp` in `server`, in Gbit/s. `bindIp`: the
+ * address the server listens on when the client reaches it through another one (a floating IP).
+ */
+export async function iperf3(client: string, server: string, serverIp: string, seconds: number, bindIp = serverIp): Promise<number> {
+  const srv = startServer(server, ['iperf3', '-s', '-1', '-B', bindIp, '-p', '5201']);
   try {
     await pause(300);
     const res = spawnSync('ip', ['netns', 'exec', client, 'iperf3', '-c', serverIp, '-p', '5201', '-t', String(seconds), '-J'], {
@@ -48,8 +51,8 @@ export async function iperf3(client: string, server: string, serverIp: string, s
  * TCP ping-pong latency: the median (50th percentile) of half round trips as sockperf reports them, client and server pinned to CPU 0:
  * across vCPUs the wake-up cost of this VM dominates (kernel-facts.md Q6).
  */
-export async function sockperfRr(client: string, server: string, serverIp: string, seconds: number): Promise<number> {
-  const srv = startServer(server, ['taskset', '-c', '0', 'sockperf', 'sr', '--tcp', '-i', serverIp, '-p', '11111']);
+export async function sockperfRr(client: string, server: string, serverIp: string, seconds: number, bindIp = serverIp): Promise<number> {
+  const srv = startServer(server, ['taskset', '-c', '0', 'sockperf', 'sr', '--tcp', '-i', bindIp, '-p', '11111']);
   try {
     await pause(300);
     const res = spawnSync(

@@ -23,6 +23,7 @@ struct tt_ep_key {
 enum tt_ep_flags {
 	TT_EP_F_LEARN_MAC = 0x1, /* pod MAC unknown: learn it from the pod's own frames */
 	TT_EP_F_NAT = 0x2,       /* this IP has floating IPs: its packets may need SNAT */
+	TT_EP_F_NAT_OUT = 0x4,   /* in a natOutgoing pool: the kernel's conntrack must see flows from outside */
 };
 
 struct tt_ep_value {
@@ -187,6 +188,8 @@ enum tt_reason {
 	TT_R_FWD_TRANSIT = 29,      /* arrived on the uplink for a workload of another node: sent on to it */
 	TT_R_DROP_NAT_NO_EP = 30,   /* a floating IP whose pod is not on this node */
 	TT_R_TO_WEP_PASSED = 31,    /* the kernel sending to a pod, untouched */
+	TT_R_PASSED_CONNTRACK = 32, /* from outside every pool to a natOutgoing pod: via the kernel, so the
+				     * masquerade's conntrack knows the flow and leaves its replies alone */
 	TT_R_MAX = 64,
 };
 

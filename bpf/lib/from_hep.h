@@ -54,6 +54,10 @@ TT_INLINE struct tt_verdict tt_hep_deliver(struct __sk_buff *skb, enum tt_reason
 		return tt_drop(TT_R_DROP_MALFORMED);
 	ep = tt_ep_lookup(ip->daddr);
 	if (ep) {
+		/* natOutgoing is the kernel's masquerade: a flow it never saw the start of would look new
+		 * at the pod's first reply, and be masqueraded. So the kernel delivers these. */
+		if ((ep->flags & TT_EP_F_NAT_OUT) && !tt_in_pool(ip->saddr))
+			return tt_pass(TT_R_PASSED_CONNTRACK);
 		if (ep->flags & TT_EP_F_NAT)
 			tt_nat_note_direct(skb, ip->daddr);
 		return tt_deliver_local(eth, ip, ep, delivered);

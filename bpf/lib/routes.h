@@ -16,6 +16,14 @@ TT_INLINE int tt_route_is_remote_workload(const struct tt_route *rt)
 	return rt->type == TT_RT_REMOTE_BLOCK || rt->type == TT_RT_REMOTE_WORKLOAD;
 }
 
+/* Inside some IP pool (pod addresses, as opposed to hosts and the outside world). */
+TT_INLINE int tt_in_pool(__be32 addr)
+{
+	struct tt_route *rt = tt_route_lookup(addr);
+
+	return rt && (rt->flags & TT_RF_IN_POOL);
+}
+
 /* Tunnel packets are only accepted from the cluster's own nodes (as Calico's all-hosts set). */
 TT_INLINE int tt_is_remote_node(__be32 addr)
 {

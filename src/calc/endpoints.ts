@@ -3,6 +3,8 @@
  * Only this node's endpoints, only IPv4 addresses (Tortie is IPv4-only for now).
  */
 import type { DesiredEndpoint } from '../dataplane/endpoints.js';
+import { cidrContains, parseCidr, parseIP } from '../model/ip.js';
+import type { IPPool } from '../model/ippool.js';
 import type { WorkloadEndpoint } from '../model/workload-endpoint.js';
 
 export interface EndpointConflict {
@@ -19,6 +21,7 @@ export interface NodeEndpoints {
 type ResourceLike = { kind: string };
 
 const isWorkloadEndpoint = (r: ResourceLike): r is WorkloadEndpoint => r.kind === 'WorkloadEndpoint';
+const isIPPool = (r: ResourceLike): r is IPPool => r.kind === 'IPPool';
 
 export function endpointKey(wep: WorkloadEndpoint): string {
   return `${wep.metadata.namespace}/${wep.metadata.name}`;
@@ -33,6 +36,10 @@ export function calcNodeEndpoints(resources: readonly ResourceLike[], nodeName: 
     .filter(isWorkloadEndpoint)
     .filter((w) => w.spec.node === nodeName)
     .sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
+  const masquerading = resources
+    .filter(isIPPool)
+    .filter((p) => p.spec.natOutgoing)
+    .flatMap((p) => parseCidr(p.spec.cidr) ?? []);
   const owner = new Map<string, string>();
   const conflicts = new Map<string, EndpointConflict>();
   const endpoints: DesiredEndpoint[] = [];
@@ -53,7 +60,8 @@ export function calcNodeEndpoints(resources: readonly ResourceLike[], nodeName: 
       }
     }
     const natIps = ips.filter((ip) => wep.spec.ipNATs?.some((nat) => nat.internalIP === ip));
-    endpoints.push({ name: key, ifname: wep.spec.interfaceName, ips, natIps, mac: wep.spec.mac ?? null });
+    const natOutgoingIps = ips.filter((ip) => masquerading.some((pool) => cidrContains(pool, parseIP(ip)!)));
+    endpoints.push({ name: key, ifname: wep.spec.interfaceName, ips, natIps, natOutgoingIps, mac: wep.spec.mac ?? null });
   }
   return { endpoints, conflicts: [...conflicts.values()] };
 }

@@ -13,6 +13,8 @@ export const EpFlags = {
   LearnMac: 0x1,
   /** the IP has floating IPs: its packets may need SNAT */
   Nat: 0x2,
+  /** in a natOutgoing pool: flows from outside every pool go through the kernel (conntrack) */
+  NatOut: 0x4,
 } as const;
 
 // struct tt_ep_value { __u32 ifindex; __u32 flags; __u8 mac[6]; __u8 _pad[2]; }
@@ -150,6 +152,7 @@ export const Reason = {
   FwdTransit: 29,
   DropNatNoEp: 30,
   ToWepPassed: 31,
+  PassedConntrack: 32,
 } as const;
 export type ReasonName = keyof typeof Reason;
 export const REASON_SLOTS = 64; // TT_R_MAX
@@ -194,6 +197,7 @@ export const REASON_INFO: Record<ReasonName, ReasonInfo> = {
   FwdTransit: { category: 'Redirect', caption: 'from the uplink on to another node' },
   DropNatNoEp: { category: 'Dropped', caption: 'floating IP whose pod is not here' },
   ToWepPassed: { category: 'Passed', caption: 'kernel to a pod, untouched' },
+  PassedConntrack: { category: 'Passed', caption: 'outside to a natOutgoing pod, via conntrack' },
 };
 
 

@@ -13,6 +13,8 @@ export interface DesiredEndpoint {
   ips: string[];
   /** those of `ips` that have floating IPs (their packets may need SNAT) */
   natIps: string[];
+  /** those of `ips` in a natOutgoing pool */
+  natOutgoingIps: string[];
   /** pod MAC; null = learn it from the pod's first frame */
   mac: string | null;
 }
@@ -21,7 +23,7 @@ const NO_MAC = '00:00:00:00:00:00';
 
 /** The map value for one IP of an endpoint; `existing` is the entry there now (a learned MAC stays). */
 export function endpointValue(ep: DesiredEndpoint, ip: string, ifindex: number, existing: Endpoint | undefined): Endpoint {
-  const nat = ep.natIps.includes(ip) ? EpFlags.Nat : 0;
+  const nat = (ep.natIps.includes(ip) ? EpFlags.Nat : 0) | (ep.natOutgoingIps.includes(ip) ? EpFlags.NatOut : 0);
   if (ep.mac) return { ifindex, flags: nat, mac: ep.mac };
   // Keep a MAC the program already learned for the same interface.
   if (existing && existing.ifindex === ifindex && (existing.flags & EpFlags.LearnMac) === 0) return { ...existing, flags: nat };

@@ -15,8 +15,8 @@ describe('calcNodeEndpoints', () => {
     const res = validateAll(parseResources(wep('b', 'n1', ['10.0.0.2/32', 'fd00::2/128'], 'calib') + wep('a', 'n1', ['10.0.0.1'], 'calia', 'AA:BB:CC:DD:EE:FF') + wep('c', 'n2', ['10.0.0.3/32'], 'calic'), 't'));
     expect(calcNodeEndpoints(res, 'n1')).toEqual({
       endpoints: [
-        { name: 'default/a', ifname: 'calia', ips: ['10.0.0.1'], natIps: [], mac: 'aa:bb:cc:dd:ee:ff' },
-        { name: 'default/b', ifname: 'calib', ips: ['10.0.0.2'], natIps: [], mac: null },
+        { name: 'default/a', ifname: 'calia', ips: ['10.0.0.1'], natIps: [], natOutgoingIps: [], mac: 'aa:bb:cc:dd:ee:ff' },
+        { name: 'default/b', ifname: 'calib', ips: ['10.0.0.2'], natIps: [], natOutgoingIps: [], mac: null },
       ],
       conflicts: [],
     });

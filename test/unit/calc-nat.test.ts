@@ -68,7 +68,7 @@ describe('floating IPs', () => {
   });
 
   it('the pod IP with floating IPs is flagged for SNAT', () => {
-    expect(calcNodeEndpoints(resources, 'node1').endpoints[0]).toMatchObject({ ips: ['10.24.1.2'], natIps: ['10.24.1.2'] });
+    expect(calcNodeEndpoints(resources, 'node1').endpoints[0]).toMatchObject({ ips: ['10.24.1.2'], natIps: ['10.24.1.2'], natOutgoingIps: ['10.24.1.2'] });
   });
 
   it('a floating IP claimed twice stays with the first endpoint, with a warning', () => {

@@ -80,7 +80,7 @@ describe('calcDesiredState', () => {
 
 describe('desired map entries', () => {
   it('endpoints are keyed to the interface’s current ifindex; a missing interface is pending', () => {
-    const withMissing = [...desired.endpoints, { name: 'default/gone', ifname: 'caligone0000000', ips: ['10.24.1.9'], natIps: [], mac: null }];
+    const withMissing = [...desired.endpoints, { name: 'default/gone', ifname: 'caligone0000000', ips: ['10.24.1.9'], natIps: [], natOutgoingIps: [], mac: null }];
     const eps = endpointEntries(withMissing, ifindexOf, new Map());
     expect(eps.pending).toEqual([{ name: 'default/gone', ifname: 'caligone0000000' }]);
     expect(eps.entries).toEqual([

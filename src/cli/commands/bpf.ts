@@ -1,7 +1,7 @@
 /** `tortie bpf <map> dump`: read-only views of every pinned map. */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { IfFlags, NatDir, NEIGH_VTEP_IFINDEX, NudState, Reason, REASON_INFO, RouteFlags, RouteType, type ReasonName } from '../../dataplane/abi.js';
+import { EpFlags, IfFlags, NatDir, NEIGH_VTEP_IFINDEX, NudState, Reason, REASON_INFO, RouteFlags, RouteType, type ReasonName } from '../../dataplane/abi.js';
 import { openNodeMaps, type NodeMaps } from '../../dataplane/pinned-maps.js';
 import { formatRouteFlags } from '../../calc/route-format.js';
 import { defaultPinDir, type CliDeps } from '../context.js';
@@ -32,11 +32,11 @@ function dumpEndpoints(deps: CliDeps, opts: DumpOptions): void {
       .entries()
       .map(([k, v]) => ({ ip: k.addr, ifindex: v.ifindex, interface: native.ifIndexToName(v.ifindex), mac: v.mac, flags: v.flags }))
       .sort((a, b) => compareIPv4(a.ip, b.ip));
-    if (opts.output === 'json') return printJson(deps.out, rows.map((r) => ({ ...r, flags: flagNames(r.flags, { LearnMac: 1 }) })));
+    if (opts.output === 'json') return printJson(deps.out, rows.map((r) => ({ ...r, flags: flagNames(r.flags, EpFlags) })));
     printTable(
       deps.out,
       ['IP', 'IFINDEX', 'INTERFACE', 'MAC', 'FLAGS'],
-      rows.map((r) => [r.ip, r.ifindex, r.interface || '?', r.mac, flagNames(r.flags, { LearnMac: 1 }).join(',') || '-']),
+      rows.map((r) => [r.ip, r.ifindex, r.interface || '?', r.mac, flagNames(r.flags, EpFlags).join(',') || '-']),
     );
   });
 }
