@@ -27,6 +27,17 @@ TT_INLINE struct tt_verdict tt_deliver_local(struct ethhdr *eth, struct iphdr *i
 	return (struct tt_verdict){ .action = tt_redirect_peer(dst->ifindex, 0), .reason = reason };
 }
 
+/* A destination that is no local pod, by its route. */
+TT_INLINE struct tt_verdict tt_wep_by_route(struct __sk_buff *skb, struct iphdr *ip, const struct tt_route *rt, __u64 epoch)
+{
+	if (rt && tt_route_is_remote_workload(rt))
+		return tt_route_to_remote_node(skb, ip, rt, epoch, tt_sent_reason(rt->flags));
+	if (rt && rt->type == TT_RT_LOCAL_BLOCK)
+		return tt_drop(TT_R_DROP_BLACKHOLE);
+	/* The host, other nodes, the outside world: the kernel routes those. */
+	return tt_pass(TT_R_PASSED);
+}
+
 /* Where a (possibly translated) packet goes once its addresses are final. */
 TT_INLINE struct tt_verdict tt_wep_forward(struct __sk_buff *skb, __be32 daddr, const struct tt_route *rt, __u64 epoch)
 {
@@ -39,12 +50,7 @@ TT_INLINE struct tt_verdict tt_wep_forward(struct __sk_buff *skb, __be32 daddr, 
 	dst = tt_ep_lookup(daddr);
 	if (dst)
 		return tt_deliver_local(eth, ip, dst, TT_R_FWD_LOCAL);
-	if (rt && tt_route_is_remote_workload(rt))
-		return tt_route_to_remote_node(skb, ip, rt, epoch, tt_sent_reason(rt->flags));
-	if (rt && rt->type == TT_RT_LOCAL_BLOCK)
-		return tt_drop(TT_R_DROP_BLACKHOLE);
-	/* The host, other nodes, the outside world: the kernel routes those. */
-	return tt_pass(TT_R_PASSED);
+	return tt_wep_by_route(skb, ip, rt, epoch);
 }
 
 /*
@@ -125,11 +131,7 @@ TT_INLINE struct tt_verdict tt_wep_ipv4(struct __sk_buff *skb)
 	rt = tt_route_lookup(ip->daddr);
 	if ((src_flags & TT_EP_F_NAT) || (rt && rt->type == TT_RT_LOCAL_NAT))
 		return tt_wep_nat(skb, src_flags, rt, epoch);
-	if (rt && tt_route_is_remote_workload(rt))
-		return tt_route_to_remote_node(skb, ip, rt, epoch, tt_sent_reason(rt->flags));
-	if (rt && rt->type == TT_RT_LOCAL_BLOCK)
-		return tt_drop(TT_R_DROP_BLACKHOLE);
-	return tt_pass(TT_R_PASSED);
+	return tt_wep_by_route(skb, ip, rt, epoch);
 }
 
 TT_INLINE int tt_from_wep_main(struct __sk_buff *skb)
