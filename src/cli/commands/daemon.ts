@@ -20,7 +20,7 @@ export function daemonCommand(deps: CliDeps): Command {
     .option('--listen <host:port>', 'address for /metrics, /healthz and /readyz (default 127.0.0.1:9093)')
     .option('--datastore-file <path>', 'follow a YAML/JSON file (or folder) of Calico resources')
     .option('--etcd-endpoints <urls>', 'follow Calico’s etcd datastore (comma-separated URLs)')
-    .option('--debounce-ms <ms>', 'quiet time after datastore changes before recalculating')
+    .option('--debounce-ms <ms>', 'at most one recalculation per this many ms (a burst of changes is one pass)')
     .option('--log-level <level>', 'debug | info | warn | error')
     .action(async (flags: DaemonFlags) => {
       const config = await loadDaemonConfig(flags); // invalid: DaemonConfigError, exit 2
