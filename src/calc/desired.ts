@@ -9,6 +9,7 @@ import type { Resource } from '../model/resources.js';
 import { calcNodeEndpoints, type EndpointConflict } from './endpoints.js';
 import { calcNatOutgoing, type NatOutgoing } from './nat-outgoing.js';
 import { calcNodeNat, type NatEntry } from './nat.js';
+import { splitResources } from './split.js';
 import { calcClusterRoutes, type KernelRoute, type LocalNatKernelRoute, type RouteEntry, type Self, type VtepEntry } from './routes.js';
 
 export interface DesiredState {
@@ -37,10 +38,11 @@ export interface DesiredState {
 const CLUSTER_KINDS = new Set(['IPPool', 'Node', 'IPAMBlock']);
 
 export function calcDesiredState(resources: readonly Resource[], self: Self): DesiredState {
-  const { endpoints, conflicts } = calcNodeEndpoints(resources, self.nodeName);
+  const split = splitResources(resources, self.nodeName);
+  const { endpoints, conflicts } = calcNodeEndpoints([...split.others, ...split.local], self.nodeName);
   const natWarnings: string[] = [];
-  const nat = calcNodeNat(resources, self.nodeName, natWarnings);
-  const cluster = calcClusterRoutes(resources, self);
+  const nat = calcNodeNat(split.withFloatingIps, self.nodeName, natWarnings);
+  const cluster = calcClusterRoutes(resources, self, split);
   const warnings = [
     ...conflicts.map((c) => `${c.ip} is claimed by ${c.endpoints.join(' and ')}; kept by ${c.endpoints[0]}`),
     // calcClusterRoutes reports floating-IP clashes too: say each once.
@@ -54,8 +56,8 @@ export function calcDesiredState(resources: readonly Resource[], self: Self): De
     vteps: cluster.vteps,
     kernelRoutes: cluster.kernelRoutes,
     localNatKernelRoutes: cluster.localNatKernelRoutes,
-    natOutgoing: calcNatOutgoing(resources),
-    hasClusterResources: resources.some((r) => CLUSTER_KINDS.has(r.kind)),
+    natOutgoing: calcNatOutgoing(split.others),
+    hasClusterResources: split.others.some((r) => CLUSTER_KINDS.has(r.kind)),
     warnings,
   };
 }

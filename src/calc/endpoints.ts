@@ -32,10 +32,9 @@ export function endpointKey(wep: WorkloadEndpoint): string {
  * (as Calico resolves duplicate NAT mappings) and the clash is reported.
  */
 export function calcNodeEndpoints(resources: readonly ResourceLike[], nodeName: string): NodeEndpoints {
-  const weps = resources
-    .filter(isWorkloadEndpoint)
-    .filter((w) => w.spec.node === nodeName)
-    .sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
+  const weps: WorkloadEndpoint[] = [];
+  for (const r of resources) if (isWorkloadEndpoint(r) && r.spec.node === nodeName) weps.push(r); // one pass over a cluster's worth
+  weps.sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
   const masquerading = resources
     .filter(isIPPool)
     .filter((p) => p.spec.natOutgoing)

@@ -4,6 +4,7 @@
  */
 import { RouteFlags, type RouteKeyValue } from '../dataplane/abi.js';
 import { formatIPv4, networkOf, parseCidr, type ParsedCidr } from '../model/ip.js';
+import { quickCidr } from './ipv4.js';
 
 function parseV4(cidr: string): ParsedCidr {
   const parsed = parseCidr(cidr, { allowBareIP: true });
@@ -20,10 +21,30 @@ export function routeEntryKey(cidr: string): RouteKeyValue {
   return { prefixLen, addr: formatIPv4(Number(addr)) };
 }
 
+const compareParsed = (x: ParsedCidr, y: ParsedCidr): number => (x.addr < y.addr ? -1 : x.addr > y.addr ? 1 : x.prefixLen - y.prefixLen);
+
 /** Address first, then prefix length: the order Calico's `routes dump` lists its trie in. */
 export function compareRouteCidrs(a: string, b: string): number {
-  const [x, y] = [parseV4(a), parseV4(b)];
-  return x.addr < y.addr ? -1 : x.addr > y.addr ? 1 : x.prefixLen - y.prefixLen;
+  return compareParsed(parseV4(a), parseV4(b));
+}
+
+/** Network address, then prefix length, as one number (2^38 at most). */
+function sortKey(cidr: string): number {
+  const quick = quickCidr(cidr);
+  if (quick) {
+    const size = 2 ** (32 - quick.prefixLen);
+    return (quick.value - (quick.value % size)) * 64 + quick.prefixLen;
+  }
+  const { addr, prefixLen } = parseV4(cidr);
+  return Number(addr) * 64 + prefixLen;
+}
+
+/** Sorted as compareRouteCidrs sorts, each CIDR parsed once rather than in every comparison (10,000 routes). */
+export function sortByRouteCidr<T>(items: readonly T[], cidrOf: (item: T) => string): T[] {
+  return items
+    .map((item) => ({ item, key: sortKey(cidrOf(item)) }))
+    .sort((a, b) => a.key - b.key)
+    .map((k) => k.item);
 }
 
 // Fixed print order, independent of bit values, so output stays stable if bits are renumbered.

@@ -4,11 +4,12 @@
  * Node or block twice, e.g. from two files or a half-finished migration) are settled here, with a warning.
  * IPv6 pools, blocks and addresses are dropped silently: Tortie routes IPv4 only.
  */
-import { blockFromIPAMBlock, type Block } from '../model/ipam-block.js';
+import { blockFromIPAMBlock, type Block, type IPAMBlock } from '../model/ipam-block.js';
 import { formatCidr, networkOf, parseCidr, type ParsedCidr } from '../model/ip.js';
 import type { IPPool } from '../model/ippool.js';
 import { nodeIPv4, type CalicoNode } from '../model/node.js';
 import type { Resource } from '../model/resources.js';
+import { memo } from './memo.js';
 
 export interface NodeInfo {
   node: CalicoNode;
@@ -51,17 +52,26 @@ export function collectRouteInputs(resources: readonly Resource[], warnings: str
   return { nodes: collectNodes(resources, warnings), pools: collectPools(resources), blocks: collectBlocks(resources, warnings) };
 }
 
+const nodeAddr = memo((node: CalicoNode): NodeInfo['addr'] => {
+  const a = nodeIPv4(node);
+  return a && { ip: a.ip, subnet: parseCidr(`${a.ip}/${a.prefixLen}`)! };
+});
+
 function collectNodes(resources: readonly Resource[], warnings: string[]): Map<string, NodeInfo> {
   const byName = new Map<string, CalicoNode[]>();
-  for (const r of resources) if (r.kind === 'Node') byName.set(r.metadata.name, [...(byName.get(r.metadata.name) ?? []), r]);
+  for (const r of resources) {
+    if (r.kind !== 'Node') continue;
+    const copies = byName.get(r.metadata.name);
+    if (copies) copies.push(r);
+    else byName.set(r.metadata.name, [r]);
+  }
   const nodes = new Map<string, NodeInfo>();
   for (const name of [...byName.keys()].sort(byText)) {
     const copies = byName.get(name)!;
     // Keep one copy by content, so which one wins does not depend on listing order.
     const node = copies.length === 1 ? copies[0]! : [...copies].sort((a, b) => byText(JSON.stringify(a.spec), JSON.stringify(b.spec)))[0]!;
     if (copies.length > 1) warnings.push(`Node ${name} is defined ${copies.length} times; using one of them`);
-    const a = nodeIPv4(node);
-    nodes.set(name, { node, addr: a && { ip: a.ip, subnet: parseCidr(`${a.ip}/${a.prefixLen}`)! } });
+    nodes.set(name, { node, addr: nodeAddr(node) });
   }
   return nodes;
 }
@@ -83,21 +93,25 @@ function blockOrder(a: { name: string; block: Block }, b: { name: string; block:
   return byText(a.block.affinity ?? '', b.block.affinity ?? '') || byText(a.name, b.name);
 }
 
+const blockOf = memo((r: IPAMBlock): { cidr: string; parsed: ParsedCidr; block: Block } | undefined => {
+  const parsed = v4Network(r.spec.cidr);
+  return parsed && { cidr: formatCidr(parsed), parsed, block: blockFromIPAMBlock(r) };
+});
+
 function collectBlocks(resources: readonly Resource[], warnings: string[]): BlockInfo[] {
   const byCidr = new Map<string, { parsed: ParsedCidr; copies: { name: string; block: Block }[] }>();
   for (const r of resources) {
     if (r.kind !== 'IPAMBlock') continue;
-    const parsed = v4Network(r.spec.cidr);
-    if (!parsed) continue;
-    const cidr = formatCidr(parsed);
-    const entry = byCidr.get(cidr) ?? { parsed, copies: [] };
-    entry.copies.push({ name: r.metadata.name, block: blockFromIPAMBlock(r) });
-    byCidr.set(cidr, entry);
+    const b = blockOf(r);
+    if (!b) continue;
+    const entry = byCidr.get(b.cidr);
+    if (entry) entry.copies.push({ name: r.metadata.name, block: b.block });
+    else byCidr.set(b.cidr, { parsed: b.parsed, copies: [{ name: r.metadata.name, block: b.block }] });
   }
   const blocks: BlockInfo[] = [];
   const ordered = [...byCidr].sort(([, a], [, b]) => byPrefix(a.parsed, b.parsed));
   for (const [cidr, { parsed, copies }] of ordered) {
-    const [kept, ...rest] = [...copies].sort(blockOrder);
+    const [kept, ...rest] = copies.length === 1 ? copies : [...copies].sort(blockOrder);
     const others = [...new Set(rest.map((c) => c.block.affinity ?? 'none'))].filter((a) => a !== (kept!.block.affinity ?? 'none'));
     if (others.length > 0) {
       warnings.push(`block ${cidr} has affinities ${[kept!.block.affinity ?? 'none', ...others].join(', ')}; using ${kept!.block.affinity ?? 'none'}`);

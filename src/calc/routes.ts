@@ -11,7 +11,8 @@ import type { IPPool } from '../model/ippool.js';
 import { ipv4Allocations } from '../model/ipam-block.js';
 import { vtepMacForNode } from '../model/node.js';
 import type { Resource } from '../model/resources.js';
-import { compareRouteCidrs } from './route-format.js';
+import { sortByRouteCidr } from './route-format.js';
+import { splitResources } from './split.js';
 import { byText, collectRouteInputs, type NodeInfo, type PoolInfo } from './route-inputs.js';
 import { collectFloatingIps, collectUnmanagedIps } from './workload-ips.js';
 
@@ -120,9 +121,10 @@ function settle(prev: Candidate, next: Candidate): { keep: Candidate; warn: bool
   return { keep: order <= 0 ? prev : next, warn: true };
 }
 
-export function calcClusterRoutes(resources: readonly Resource[], self: Self): ClusterRoutes {
+/** @param split `resources` split by splitResources, when the caller has done that already */
+export function calcClusterRoutes(resources: readonly Resource[], self: Self, split = splitResources(resources, self.nodeName)): ClusterRoutes {
   const warnings: string[] = [];
-  const { nodes, pools, blocks } = collectRouteInputs(resources, warnings);
+  const { nodes, pools, blocks } = collectRouteInputs(split.others, warnings);
   const me = nodes.get(self.nodeName)?.addr;
   if (!me) warnings.push(`no Node ${self.nodeName} with an IPv4 address: CrossSubnet pools will always encapsulate`);
 
@@ -161,24 +163,25 @@ export function calcClusterRoutes(resources: readonly Resource[], self: Self): C
     else if (host !== null) remote(b.cidr, 'RemoteBlock', pool, host);
     // Borrowed IPs: in use on a node other than the block's (Calico's NonAffineAllocations). In a block
     // with no host affinity every attributed IP counts, as in Felix. Our own are local endpoints.
+    const borrowed = (user: string | undefined): user is string => !!user && user !== host && user !== self.nodeName;
+    if (!b.block.attributes.some((a) => borrowed(a.secondary?.['node']))) continue; // most blocks: no address to list
     for (const alloc of ipv4Allocations(b.block)) {
       const user = alloc.attribute?.secondary?.['node'];
-      if (!user || user === host || user === self.nodeName) continue;
-      remote(`${alloc.ip}/32`, 'RemoteWorkload', pool, user);
+      if (borrowed(user)) remote(`${alloc.ip}/32`, 'RemoteWorkload', pool, user);
     }
   }
 
   // Floating IPs: DNAT on the owning node, a /32 to it everywhere else (encapsulated as the pool of
   // the pod's own IP); endpoint IPs outside every block (ipAddrsNoIpam) the same way.
   const localNatKernelRoutes: LocalNatKernelRoute[] = [];
-  for (const fip of collectFloatingIps(resources, warnings)) {
+  for (const fip of collectFloatingIps(split.withFloatingIps, warnings)) {
     const cidr = `${fip.external}/32`;
     if (fip.node === self.nodeName) {
       add({ cidr, type: 'LocalNat', flags: 0, nextHop: NO_HOP }, fip.node);
       localNatKernelRoutes.push({ cidr, via: fip.internal, dev: fip.ifname });
     } else remote(cidr, 'RemoteWorkload', poolOfIp(pools, fip.internal)?.pool, fip.node, false);
   }
-  for (const u of collectUnmanagedIps(resources, blocks)) {
+  for (const u of collectUnmanagedIps(split.workloadEndpoints, blocks)) {
     if (u.node === self.nodeName) continue; // a local endpoint: the endpoints map has it
     const own = poolOfIp(pools, u.ip)?.pool;
     const sibling = u.siblings.map((ip) => poolOfIp(pools, ip)?.pool).find((p) => p !== undefined);
@@ -191,7 +194,7 @@ export function calcClusterRoutes(resources: readonly Resource[], self: Self): C
     add({ cidr: `${info.addr.ip}/32`, type, flags: 0, nextHop: info.addr.ip }, name);
   }
 
-  const kept = [...table.values()].sort((a, b) => compareRouteCidrs(a.entry.cidr, b.entry.cidr));
+  const kept = sortByRouteCidr([...table.values()], (c) => c.entry.cidr);
   const remoteRoutes = kept.filter((c) => c.entry.type === 'RemoteBlock' || c.entry.type === 'RemoteWorkload');
   const kernelRoutes = remoteRoutes.map(({ entry }): KernelRoute => {
     const encap = encapOf(entry.flags);

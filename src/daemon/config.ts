@@ -36,7 +36,7 @@ export const DaemonConfigSchema = z.strictObject({
   datastore: DatastoreConfigSchema,
   /** where /metrics, /healthz and /readyz are served */
   listen: hostPort.default(DEFAULT_LISTEN),
-  /** ms of quiet after a datastore change before recalculating: bursts become one pass */
+  /** at most one recalculation per debounceMs: a change after a quiet spell goes at once, a burst waits and goes together */
   debounceMs: z.int().min(0).max(60_000).default(100),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

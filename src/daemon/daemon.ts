@@ -49,13 +49,18 @@ export class Daemon {
   private ready = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
+  /** performance.now() when the last reconcile pass started (-Infinity: none yet) */
+  private lastPassAt = -Infinity;
+  private uplinkIfindex = 0;
+  /** read once (it costs an `ip` process), and again after a link event for the uplink; null: not known */
+  private uplinkMtu: number | null = null;
   private readonly triggers = new Set<string>();
   private lastWarnings = new Set<string>();
 
   constructor(private readonly config: DaemonConfig, deps: DaemonDeps) {
     this.native = deps.native;
     this.log = deps.log;
-    this.datastore = deps.datastore ?? createDatastore(config.datastore);
+    this.datastore = deps.datastore ?? createDatastore(config.datastore, { nodeName: config.nodeName });
     this.reconciler = new Reconciler(this.native);
     this.metrics = new DaemonMetrics(this.native, () => this.maps);
   }
@@ -64,6 +69,7 @@ export class Daemon {
     const { config, log } = this;
     log.info('starting', { nodeName: config.nodeName, uplink: config.uplink, pinDir: config.pinDir, datastore: config.datastore.type, listen: config.listen });
     const loaded = this.load();
+    this.uplinkIfindex = loaded.config.uplinkIfindex;
     this.maps = openNodeMaps(this.native, config.pinDir);
     this.http = await startHttp(config.listen, this.metrics.registry, {
       unhealthy: () => this.unhealthy(),
@@ -133,6 +139,11 @@ export class Daemon {
         setTimeout(() => !this.stopped && this.watchLinks(), RETRY_MS).unref();
         return;
       }
+      if (info.overrun || events.some((e) => e.ifindex === this.uplinkIfindex)) {
+        // The uplink changed (its MTU, say): remote routes' MTUs are computed from it.
+        this.uplinkMtu = null;
+        this.schedule('uplink');
+      }
       onChanges(info.overrun ? links.resync() : links.onEvents(events));
     });
     // Interfaces that appeared between load and the subscription.
@@ -167,24 +178,32 @@ export class Daemon {
     };
   }
 
-  /** Datastore changes come in bursts: wait for a quiet moment, then one pass for all of them. */
-  private schedule(trigger: string, delayMs = this.config.debounceMs): void {
+  /**
+   * Datastore changes come in bursts, and each pass recalculates everything: at most one pass per
+   * debounceMs. A change after a quiet spell goes at once (on the next turn of the event loop, so what
+   * arrived together is one pass); changes during the debounceMs after a pass started wait for its end
+   * and then go together.
+   */
+  private schedule(trigger: string, delayMs?: number): void {
     this.triggers.add(trigger);
     if (this.timer || this.stopped) return;
+    const wait = delayMs ?? Math.max(0, this.lastPassAt + this.config.debounceMs - performance.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       this.reconcileNow([...this.triggers].join('+'));
-    }, delayMs);
+    }, wait);
   }
 
   private reconcileNow(trigger: string): void {
     if (this.stopped || !this.maps) return;
     if (!this.synced) return; // nothing to compare with yet: leave the maps as they are
     this.triggers.clear();
+    this.lastPassAt = performance.now();
     const started = process.hrtime.bigint();
     let report: ReconcileReport;
     try {
-      const desired = calcDesiredState([...this.view.values()], { nodeName: this.config.nodeName, uplinkMtu: uplinkMtuOf(this.maps) });
+      this.uplinkMtu ??= uplinkMtuOf(this.maps);
+      const desired = calcDesiredState([...this.view.values()], { nodeName: this.config.nodeName, uplinkMtu: this.uplinkMtu });
       report = this.reconciler.reconcile(this.maps, desired, { pinDir: this.config.pinDir, attachMode: this.config.attachMode, scope: { endpoints: 'all', cluster: true } });
       report.warnings.unshift(...desired.warnings);
     } catch (err) {

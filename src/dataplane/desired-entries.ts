@@ -57,13 +57,33 @@ export function endpointEntries(
   return out;
 }
 
+export function routeEntry(r: RouteEntry): Entry<RouteKeyValue, RouteValue> {
+  return [routeEntryKey(r.cidr), { type: RouteType[r.type], flags: r.flags, nextHop: r.nextHop, ifindex: 0 }];
+}
+
 export function routeEntries(routes: readonly RouteEntry[]): Array<Entry<RouteKeyValue, RouteValue>> {
-  return routes.map((r) => [routeEntryKey(r.cidr), { type: RouteType[r.type], flags: r.flags, nextHop: r.nextHop, ifindex: 0 }]);
+  return routes.map(routeEntry);
+}
+
+export function vtepEntry(v: VtepEntry): Entry<NeighKeyValue, NeighValue> {
+  return [{ ifindex: NEIGH_VTEP_IFINDEX, addr: v.nodeIp }, { mac: v.mac, state: NudState.PERMANENT }];
 }
 
 export function vtepEntries(vteps: readonly VtepEntry[]): Array<Entry<NeighKeyValue, NeighValue>> {
-  return vteps.map((v) => [{ ifindex: NEIGH_VTEP_IFINDEX, addr: v.nodeIp }, { mac: v.mac, state: NudState.PERMANENT }]);
+  return vteps.map(vtepEntry);
 }
+
+/** What a map entry is made from: `id` makes its key; two items with one id and `same` make one entry. */
+export interface EntrySource<T> {
+  id: (item: T) => string;
+  same: (a: T, b: T) => boolean;
+}
+
+/** For keeping the encoding of an entry from one pass to the next (reconcile.ts). */
+export const entrySource = {
+  route: { id: (r) => r.cidr, same: (a, b) => a.type === b.type && a.flags === b.flags && a.nextHop === b.nextHop } as EntrySource<RouteEntry>,
+  vtep: { id: (v) => v.nodeIp, same: (a, b) => a.mac === b.mac } as EntrySource<VtepEntry>,
+} as const;
 
 const NAT_DIR = { dnat: NatDir.Dnat, snat: NatDir.Snat } as const;
 

@@ -52,3 +52,42 @@ export interface ChangeCounts {
 export function countChanges(diff: TableDiff<unknown, unknown>): ChangeCounts {
   return { added: diff.add.length, changed: diff.change.length, removed: diff.remove.length };
 }
+
+/**
+ * An entry with its kernel encoding, as latin1 strings (one character per byte): equal strings are
+ * equal bytes, so a table of thousands is diffed without decoding what the map holds or encoding a
+ * value twice per comparison.
+ */
+export interface EncodedEntry<K, V> {
+  key: K;
+  value: V;
+  keyBytes: string;
+  valueBytes: string;
+}
+
+/**
+ * diffTable in the kernel's encoding: `current` maps key bytes to value bytes. Only the current
+ * entries not desired are decoded (`decode`), to ask `owns` whether they may be removed.
+ */
+export function diffEncoded<K, V>(
+  desired: ReadonlyArray<EncodedEntry<K, V>>,
+  current: ReadonlyMap<string, string>,
+  decode: (keyBytes: string, valueBytes: string) => readonly [K, V],
+  owns: (key: K, value: V) => boolean,
+): TableDiff<K, V> {
+  const wanted = new Set<string>();
+  const diff: TableDiff<K, V> = { add: [], change: [], remove: [] };
+  for (const e of desired) {
+    if (wanted.has(e.keyBytes)) continue; // the first of two entries for one key wins
+    wanted.add(e.keyBytes);
+    const have = current.get(e.keyBytes);
+    if (have === undefined) diff.add.push([e.key, e.value]);
+    else if (have !== e.valueBytes) diff.change.push([e.key, e.value]);
+  }
+  for (const [keyBytes, valueBytes] of current) {
+    if (wanted.has(keyBytes)) continue;
+    const [key, value] = decode(keyBytes, valueBytes);
+    if (owns(key, value)) diff.remove.push(key);
+  }
+  return diff;
+}

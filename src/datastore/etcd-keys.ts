@@ -57,14 +57,35 @@ export function parseEtcdKey(key: string): EtcdKeyInfo | undefined {
     return cidr === undefined ? undefined : { used: true, kind: 'IPAMBlock', name, cidr };
   }
   if (!key.startsWith(CALICO_V3_ROOT)) return undefined;
-  const [plural, ...rest] = key.slice(CALICO_V3_ROOT.length).split('/');
-  const entry = plural === undefined ? undefined : V3_PLURALS[plural];
-  if (entry === undefined || rest.length !== (entry.namespaced ? 2 : 1) || rest.some((s) => s === '')) return undefined;
-  const name = rest[rest.length - 1]!;
-  const id = entry.namespaced ? { name, namespace: rest[0]! } : { name };
-  const used = (USED_PLURALS as readonly string[]).includes(plural!);
-  return used ? { used: true, kind: entry.kind as ResourceKind, ...id } : { used: false, kind: entry.kind, ...id };
+  // indexOf rather than split: a full list parses 100,000 of these.
+  const start = CALICO_V3_ROOT.length;
+  const end = key.indexOf('/', start);
+  if (end === -1) return undefined;
+  const entry = PLURAL_INFO.get(key.slice(start, end));
+  if (entry === undefined) return undefined;
+  const second = key.indexOf('/', end + 1);
+  let name: string;
+  let namespace: string | undefined;
+  if (entry.namespaced) {
+    if (second === -1 || key.indexOf('/', second + 1) !== -1) return undefined;
+    namespace = key.slice(end + 1, second);
+    name = key.slice(second + 1);
+    if (namespace === '') return undefined;
+  } else {
+    if (second !== -1) return undefined;
+    name = key.slice(end + 1);
+  }
+  if (name === '') return undefined;
+  if (entry.used) {
+    const kind = entry.kind as ResourceKind;
+    return namespace === undefined ? { used: true, kind, name } : { used: true, kind, name, namespace };
+  }
+  return namespace === undefined ? { used: false, kind: entry.kind, name } : { used: false, kind: entry.kind, name, namespace };
 }
+
+const PLURAL_INFO: ReadonlyMap<string, V3Plural & { used: boolean }> = new Map(
+  Object.entries(V3_PLURALS).map(([plural, entry]) => [plural, { ...entry, used: (USED_PLURALS as readonly string[]).includes(plural) }]),
+);
 
 /** `10.24.104.0-26` → `10.24.104.0/26` (BlockKey.defaultPath replaces '/' with '-'). */
 export function blockCidrFromKeyName(name: string): string | undefined {

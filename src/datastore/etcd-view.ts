@@ -1,7 +1,7 @@
 // The etcd datastore's view and how watch events change it: a pure step, kept apart from the
 // connection handling so it can be tested without an etcd.
 import type { Resource, ResourceError } from '../model/resources.js';
-import { decodeEtcdEntry } from './etcd-decode.js';
+import { decodeEtcdEntry, type DecodeOptions } from './etcd-decode.js';
 import type { DatastoreUpdate } from './types.js';
 
 /** The part of an etcd watch event the view needs (etcd3's IEvent has this shape). */
@@ -23,7 +23,12 @@ export interface AppliedEvents {
  * the same batch is not reported at all unless it was in the view before. A value that fails validation
  * leaves the view (it is what etcd holds now) and is reported.
  */
-export function applyWatchEvents(view: Map<string, Resource>, events: readonly WatchEvent[], after: bigint): AppliedEvents {
+export function applyWatchEvents(
+  view: Map<string, Resource>,
+  events: readonly WatchEvent[],
+  after: bigint,
+  options?: DecodeOptions,
+): AppliedEvents {
   let newest = after;
   /** per key touched: was it in the view before this batch? */
   const touched = new Map<string, boolean>();
@@ -38,7 +43,7 @@ export function applyWatchEvents(view: Map<string, Resource>, events: readonly W
       view.delete(key);
       continue;
     }
-    const result = decodeEtcdEntry(key, event.kv.value.toString());
+    const result = decodeEtcdEntry(key, event.kv.value.toString(), options);
     if (result.status === 'ok') {
       view.set(key, result.resource);
     } else {

@@ -1,6 +1,7 @@
 // Calico's etcd key layout and the decoding of one key/value, without an etcd.
 import { describe, expect, it } from 'vitest';
 import { decodeEtcdEntry } from '../../src/datastore/etcd-decode.js';
+import { slimRemoteEndpoint } from '../../src/datastore/slim-endpoint.js';
 import { blockCidrFromKeyName, blockKey, parseEtcdKey, resourceKey, WATCHED_PREFIXES } from '../../src/datastore/etcd-keys.js';
 import { applyWatchEvents, type WatchEvent } from '../../src/datastore/etcd-view.js';
 import { parseResourceJson } from '../../src/model/etcd-values.js';
@@ -124,5 +125,115 @@ describe('applyWatchEvents', () => {
     expect(broken.update.deletes).toEqual([NODE]);
     expect(broken.invalid.map((e) => e.source)).toEqual([NODE]);
     expect(view.size).toBe(0);
+  });
+});
+
+describe('decodeEtcdEntry with a nodeName: other nodes\' WorkloadEndpoints are slim', () => {
+  const key = resourceKey('WorkloadEndpoint', 'node112-k8s-pod5-eth0', 'default');
+  const wep = (edit: (value: { metadata: Record<string, unknown>; spec: Record<string, unknown> }) => void = () => undefined): string => {
+    const value = JSON.parse(WORKLOAD_ENDPOINT_JSON);
+    edit(value);
+    return JSON.stringify(value);
+  };
+  const ok = (result: ReturnType<typeof decodeEtcdEntry>): Resource => {
+    if (result.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(result)}`);
+    return result.resource;
+  };
+
+  it("drops a remote endpoint's other fields, before validation; the rest validates as a WorkloadEndpoint", () => {
+    const resource = ok(decodeEtcdEntry(key, WORKLOAD_ENDPOINT_JSON, { nodeName: 'node7' }));
+    expect(resource).toStrictEqual({
+      kind: 'WorkloadEndpoint',
+      apiVersion: 'projectcalico.org/v3',
+      metadata: { name: 'node112-k8s-pod5-eth0', namespace: 'default' },
+      spec: {
+        node: 'node112',
+        ipNetworks: ['10.24.104.1/32'],
+        ipNATs: [{ internalIP: '10.24.104.1', externalIP: '172.16.0.50' }],
+        interfaceName: 'cali8e9fad9b07c',
+      },
+    });
+    // what an ipNAT carries beyond its two addresses is dropped too; without ipNATs there is no ipNATs
+    const extraNat = wep((v) => (v.spec.ipNATs = [{ internalIP: '10.24.104.1', externalIP: '172.16.0.50', note: 'x' }]));
+    expect(ok(decodeEtcdEntry(key, extraNat, { nodeName: 'node7' }))).toStrictEqual(resource);
+    const noNat = ok(decodeEtcdEntry(key, wep((v) => delete v.spec.ipNATs), { nodeName: 'node7' }));
+    expect(noNat.kind === 'WorkloadEndpoint' && Object.keys(noNat.spec)).toEqual(['node', 'ipNetworks', 'interfaceName']);
+    // schema normalisation applies as for a whole endpoint: a bare address becomes a /32, no namespace is "default"
+    const normalised = ok(
+      decodeEtcdEntry(
+        key,
+        wep((v) => {
+          v.spec.ipNetworks = ['10.24.104.1'];
+          delete v.metadata.namespace;
+        }),
+        { nodeName: 'node7' },
+      ),
+    );
+    expect(normalised).toMatchObject({ metadata: { namespace: 'default' }, spec: { ipNetworks: ['10.24.104.1/32'] } });
+  });
+
+  it("keeps this node's endpoints whole, and every endpoint without a nodeName", () => {
+    const whole = ok(decodeEtcdEntry(key, WORKLOAD_ENDPOINT_JSON));
+    expect(whole.kind === 'WorkloadEndpoint' && whole.spec).toMatchObject({ mac: '9a:6b:1c:2d:3e:4f', containerID: expect.any(String), ports: [expect.anything()] });
+    expect(whole.metadata).toMatchObject({ uid: '3f0c2b8e-6a1d-4f7e-9c55-2d8a9e1b7c40', labels: { app: 'web' } });
+    expect(decodeEtcdEntry(key, WORKLOAD_ENDPOINT_JSON, { nodeName: 'node112' })).toEqual({ status: 'ok', resource: whole });
+    expect(decodeEtcdEntry(key, WORKLOAD_ENDPOINT_JSON, {})).toEqual({ status: 'ok', resource: whole });
+  });
+
+  it('still reports an invalid remote endpoint with its key and field path', () => {
+    const badNetwork = decodeEtcdEntry(key, wep((v) => (v.spec.ipNetworks = ['10.24.104.1/24'])), { nodeName: 'node7' });
+    expect(badNetwork.status === 'error' && badNetwork.error).toMatchObject({
+      source: key,
+      kind: 'WorkloadEndpoint',
+      name: 'node112-k8s-pod5-eth0',
+      namespace: 'default',
+      issues: ['spec.ipNetworks[0]: "10.24.104.1/24" must be a single address: /32 for IPv4 or /128 for IPv6, not /24'],
+    });
+    const badNat = decodeEtcdEntry(key, wep((v) => (v.spec.ipNATs = [{ internalIP: '10.9.9.9', externalIP: '172.16.0.50' }])), { nodeName: 'node7' });
+    expect(badNat.status === 'error' && badNat.error.issues).toEqual(["spec.ipNATs[0].internalIP: 10.9.9.9 is not one of this endpoint's ipNetworks"]);
+    const noInterface = decodeEtcdEntry(key, wep((v) => delete v.spec.interfaceName), { nodeName: 'node7' });
+    expect(noInterface.status === 'error' && noInterface.error.issues).toEqual(['spec.interfaceName: required']);
+    const numbers = decodeEtcdEntry(key, wep((v) => (v.spec.ipNetworks = [12345678901234567890])), { nodeName: 'node7' });
+    expect(numbers.status === 'error' && numbers.error.issues).toEqual(['spec.ipNetworks[0]: Invalid input: expected string, received bigint']);
+    // the same value as this node's: the same report
+    const local = decodeEtcdEntry(key, wep((v) => (v.spec.ipNetworks = ['10.24.104.1/24'])), { nodeName: 'node112' });
+    expect(local.status === 'error' && local.error.issues).toEqual(badNetwork.status === 'error' && badNetwork.error.issues);
+    // a value that is not a WorkloadEndpoint at all is reported whole, as without nodeName
+    const notAnEndpoint = decodeEtcdEntry(key, '{"kind":"WorkloadEndpoint","apiVersion":"projectcalico.org/v3","metadata":{"name":"node112-k8s-pod5-eth0"},"spec":{"node":7}}', { nodeName: 'node7' });
+    expect(notAnEndpoint.status === 'error' && notAnEndpoint.error.issues).toEqual([
+      'spec.node: Invalid input: expected string, received number',
+      'spec.interfaceName: required',
+    ]);
+    expect(decodeEtcdEntry(key, '{"kind":"WorkloadEndpoint",', { nodeName: 'node7' })).toMatchObject({ status: 'error', error: { source: key } });
+  });
+
+  it("neither keeps nor checks a remote endpoint's dropped fields", () => {
+    const badMac = wep((v) => (v.spec.mac = 'not-a-mac'));
+    expect(decodeEtcdEntry(key, badMac, { nodeName: 'node7' }).status).toBe('ok');
+    const local = decodeEtcdEntry(key, badMac, { nodeName: 'node112' });
+    expect(local.status === 'error' && local.error.issues).toEqual([expect.stringMatching(/^spec\.mac: "not-a-mac" is not a MAC address/)]);
+  });
+
+  it('slims from the parsed value only what is there', () => {
+    expect(slimRemoteEndpoint({ kind: 'WorkloadEndpoint', metadata: {}, spec: { node: 'a' } }, 'b')).toStrictEqual({
+      kind: 'WorkloadEndpoint',
+      metadata: {},
+      spec: { node: 'a' },
+    });
+    expect(slimRemoteEndpoint({ kind: 'WorkloadEndpoint', metadata: {}, spec: { node: 'a' } }, 'a')).toBeUndefined(); // this node
+    expect(slimRemoteEndpoint({ kind: 'Node', metadata: {}, spec: { node: 'a' } }, 'b')).toBeUndefined();
+    expect(slimRemoteEndpoint({ kind: 'WorkloadEndpoint', metadata: [], spec: { node: 'a' } }, 'b')).toBeUndefined();
+    expect(slimRemoteEndpoint({ kind: 'WorkloadEndpoint', metadata: {}, spec: { node: 1 } }, 'b')).toBeUndefined();
+    expect(slimRemoteEndpoint([], 'b')).toBeUndefined();
+  });
+
+  it('slims watched updates the same way', () => {
+    const view = new Map<string, Resource>();
+    const put: WatchEvent = { type: 'Put', kv: { key: Buffer.from(key), value: Buffer.from(WORKLOAD_ENDPOINT_JSON), mod_revision: '5' } };
+    const applied = applyWatchEvents(view, [put], 4n, { nodeName: 'node7' });
+    const resource = applied.update.upserts.get(key);
+    expect(resource).toEqual(ok(decodeEtcdEntry(key, WORKLOAD_ENDPOINT_JSON, { nodeName: 'node7' })));
+    expect(resource?.kind === 'WorkloadEndpoint' && resource.spec.mac).toBeUndefined();
+    expect(applyWatchEvents(new Map(), [put], 4n).update.upserts.get(key)).toEqual(ok(decodeEtcdEntry(key, WORKLOAD_ENDPOINT_JSON)));
   });
 });

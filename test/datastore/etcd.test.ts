@@ -3,7 +3,8 @@
 import { Etcd3, type IRequestOp } from 'etcd3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EtcdDatastore } from '../../src/datastore/etcd.js';
-import { blockKey, resourceKey } from '../../src/datastore/etcd-keys.js';
+import { blockKey, resourceKey, WATCHED_PREFIXES } from '../../src/datastore/etcd-keys.js';
+import { listPrefixes } from '../../src/datastore/etcd-list.js';
 import { blockFromIPAMBlock, IPAMBlockSchema } from '../../src/model/ipam-block.js';
 import type { Resource } from '../../src/model/resources.js';
 import { startEtcd, type EtcdServer } from '../helpers/etcd.js';
@@ -53,8 +54,14 @@ async function putTogether(entries: Record<string, string>): Promise<string> {
   return response.header.revision;
 }
 
-async function startStore(pageSize?: number): Promise<{ store: EtcdDatastore; listener: RecordingListener }> {
-  const store = new EtcdDatastore({ endpoints: [etcd.endpoint], retryMinMs: 50, retryMaxMs: 300, ...(pageSize ? { pageSize } : {}) });
+async function startStore(pageSize?: number, nodeName?: string): Promise<{ store: EtcdDatastore; listener: RecordingListener }> {
+  const store = new EtcdDatastore({
+    endpoints: [etcd.endpoint],
+    retryMinMs: 50,
+    retryMaxMs: 300,
+    ...(pageSize ? { pageSize } : {}),
+    ...(nodeName ? { nodeName } : {}),
+  });
   stores.push(store);
   const listener = new RecordingListener();
   await store.start(listener);
@@ -286,5 +293,92 @@ describe('EtcdDatastore', () => {
     await listener.waitFor('a put after the re-list', () => listener.view.has(n5));
     expect(keysOf(listener.view)).toEqual([n3, NODE_KEY, n5].sort());
     expect(listener.snapshots).toHaveLength(2);
+  });
+
+  it('with a nodeName keeps other nodes\' endpoints slim and its own whole, in the list and in updates', async () => {
+    /** WORKLOAD_ENDPOINT_JSON as endpoint `pod` of `node`, at address 10.24.104.<octet> */
+    const wep = (node: string, pod: string, octet: number, ipNetworks?: string[]) => {
+      const value = JSON.parse(WORKLOAD_ENDPOINT_JSON);
+      value.metadata.name = `${node}-k8s-${pod}-eth0`;
+      value.spec.node = node;
+      value.spec.pod = pod;
+      value.spec.ipNetworks = ipNetworks ?? [`10.24.104.${octet}/32`];
+      value.spec.ipNATs = [{ internalIP: `10.24.104.${octet}`, externalIP: `172.16.0.${octet}` }];
+      return { key: resourceKey('WorkloadEndpoint', value.metadata.name, 'default'), json: JSON.stringify(value) };
+    };
+    const local = wep('node2', 'pod1', 1);
+    const remote = wep('node3', 'pod2', 2);
+    const badRemote = wep('node3', 'pod3', 3, ['10.24.104.3/24']);
+    await putTogether({ [local.key]: local.json, [remote.key]: remote.json, [badRemote.key]: badRemote.json, [NODE_KEY]: NODE_JSON });
+    const { listener } = await startStore(undefined, 'node2');
+
+    const view = listener.snapshots[0]!;
+    expect(keysOf(view)).toEqual([local.key, remote.key, NODE_KEY].sort());
+    const localWep = view.get(local.key);
+    expect(localWep?.kind === 'WorkloadEndpoint' && localWep.spec).toMatchObject({ mac: '9a:6b:1c:2d:3e:4f', pod: 'pod1', ports: [expect.anything()] });
+    expect(localWep?.metadata).toMatchObject({ labels: { app: 'web' } });
+    expect(view.get(remote.key)).toStrictEqual({
+      kind: 'WorkloadEndpoint',
+      apiVersion: 'projectcalico.org/v3',
+      metadata: { name: 'node3-k8s-pod2-eth0', namespace: 'default' },
+      spec: { node: 'node3', ipNetworks: ['10.24.104.2/32'], ipNATs: [{ internalIP: '10.24.104.2', externalIP: '172.16.0.2' }], interfaceName: 'cali8e9fad9b07c' },
+    });
+    expect(listener.invalid.map((e) => [e.source, e.issues])).toEqual([
+      [badRemote.key, ['spec.ipNetworks[0]: "10.24.104.3/24" must be a single address: /32 for IPv4 or /128 for IPv6, not /24']],
+    ]);
+
+    // updates: a remote endpoint arrives slim, a fixed one too, a local one whole
+    listener.reset();
+    const fixed = wep('node3', 'pod3', 3);
+    const another = wep('node4', 'pod4', 4);
+    const localAgain = wep('node2', 'pod5', 5);
+    await putTogether({ [fixed.key]: fixed.json, [another.key]: another.json, [localAgain.key]: localAgain.json });
+    await listener.waitFor('the update', () => listener.updates.length === 1);
+    const upserts = listener.updates[0]!.upserts;
+    expect(keysOf(upserts)).toEqual([fixed.key, another.key, localAgain.key].sort());
+    for (const key of [fixed.key, another.key]) {
+      const resource = upserts.get(key);
+      expect(resource?.kind === 'WorkloadEndpoint' && Object.keys(resource.spec)).toEqual(['node', 'ipNetworks', 'ipNATs', 'interfaceName']);
+      expect(Object.keys(resource!.metadata)).toEqual(['name', 'namespace']);
+    }
+    const whole = upserts.get(localAgain.key);
+    expect(whole?.kind === 'WorkloadEndpoint' && whole.spec.mac).toBe('9a:6b:1c:2d:3e:4f');
+
+    // a remote endpoint that turns invalid is reported with its key and path, and leaves the view
+    await client.put(remote.key).value(wep('node3', 'pod2', 2, ['not-an-ip']).json);
+    await listener.waitFor('the report', () => listener.invalid.length === 1 && listener.updates.length === 2);
+    expect(listener.invalid[0]).toMatchObject({ source: remote.key, issues: ['spec.ipNetworks[0]: "not-an-ip" is not an IP address or CIDR'] });
+    expect(listener.updates[1]!.deletes).toEqual([remote.key]);
+  });
+
+  it('lists all prefixes at the revision of its first page while etcd keeps changing', async () => {
+    const nodes = Array.from({ length: 30 }, (_, i) => resourceKey('Node', `node${i}`));
+    const weps = Array.from({ length: 30 }, (_, i) => resourceKey('WorkloadEndpoint', `w${i}`, `ns${i % 3}`));
+    const blocks = Array.from({ length: 30 }, (_, i) => blockKey(`10.24.${i}.0/26`));
+    const before = await putTogether(Object.fromEntries([...nodes, ...weps, ...blocks].map((k) => [k, `{"n":"${k}"}`])));
+    const seen: string[] = [];
+    const writes: Promise<unknown>[] = [];
+    let landedDuringList = 0;
+    const revision = await listPrefixes(client, WATCHED_PREFIXES, 4, (page, from, to) => {
+      for (let i = from; i < to; i++) seen.push(page.key(i));
+      // between pages: new nodes, changed endpoints (started at once, not awaited)
+      if (writes.length < 20) {
+        const n = writes.length;
+        const landed = () => void landedDuringList++;
+        writes.push(
+          client.put(resourceKey('Node', `late${n}`)).value('{}').exec().then(landed),
+          client.put(weps[n % 30]!).value('{"changed":true}').exec().then(landed),
+        );
+      }
+    });
+    const landedBeforeEnd = landedDuringList;
+    await Promise.all(writes);
+    expect(landedBeforeEnd).toBeGreaterThan(0); // the list really ran while etcd changed
+    expect(revision).toBe(before);
+    expect([...seen].sort()).toEqual([...nodes, ...weps, ...blocks].sort()); // each once, nothing added later
+    for (const prefix of WATCHED_PREFIXES) {
+      const own = seen.filter((k) => k.startsWith(prefix));
+      expect(own).toEqual([...own].sort()); // in key order within a prefix
+    }
   });
 });

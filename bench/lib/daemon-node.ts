@@ -1,0 +1,171 @@
+/**
+ * One simulated cluster node for daemon benchmarks: a node namespace whose uplink (a veth, `eth0`)
+ * carries the node's IP, wired to a second namespace (the "wire") where etcd and the benchmark's own
+ * sockets live, and a real `tortie daemon` process in the node namespace. Nothing is created in the
+ * host namespace. Only the daemon started here is ever signalled, by its PID; teardown removes the
+ * pins and both namespaces, also after a failure.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { NativeBinding } from '../../src/native/binding.js';
+import { addNetns, deleteNetns, nsenter } from '../../src/lab/netns.js';
+import { removeAllPins } from '../../src/dataplane/node.js';
+import { run } from '../../src/util/exec.js';
+import { cliPath } from '../../test/helpers/cli.js';
+
+export interface NodeNet {
+  /** the node's namespace (the daemon runs here) */
+  node: string;
+  /** the other end of the uplink: etcd and the benchmark's sockets */
+  wire: string;
+  uplink: string;
+  nodeIp: string;
+  wireIp: string;
+}
+
+/**
+ * Two namespaces joined by a veth: `eth0` in `node` with `nodeCidr` (e.g. 172.16.0.43/12), `wire0`
+ * in `wire` with `wireIp` in the same subnet, so every other node of that subnet is on-link.
+ */
+export function buildNodeNet(prefix: string, nodeCidr: string, wireIp: string): NodeNet {
+  const [nodeIp, len] = nodeCidr.split('/') as [string, string];
+  const net: NodeNet = { node: prefix, wire: `${prefix}-w`, uplink: 'eth0', nodeIp, wireIp };
+  try {
+    addNetns(net.node);
+    addNetns(net.wire);
+    run(['ip', '-n', net.node, 'link', 'add', net.uplink, 'type', 'veth', 'peer', 'name', 'wire0', 'netns', net.wire]);
+    run(['ip', '-n', net.node, 'addr', 'add', nodeCidr, 'dev', net.uplink]);
+    run(['ip', '-n', net.wire, 'addr', 'add', `${wireIp}/${len}`, 'dev', 'wire0']);
+    run(['ip', '-n', net.node, 'link', 'set', net.uplink, 'up']);
+    run(['ip', '-n', net.wire, 'link', 'set', 'wire0', 'up']);
+    run(['ip', '-n', net.node, 'route', 'add', 'default', 'via', wireIp, 'dev', net.uplink]);
+  } catch (err) {
+    destroyNodeNet(net);
+    throw err;
+  }
+  return net;
+}
+
+/** Workload interfaces as the CNI plugin leaves them: `cali…` veths, up (the peers stay in the node namespace). */
+export function addWorkloadLinks(netns: string, names: readonly string[]): void {
+  const lines = names.flatMap((name, i) => [`link add ${name} type veth peer name ttbp${i}`, `link set ${name} up`, `link set ttbp${i} up`]);
+  if (lines.length > 0) run(['ip', '-n', netns, '-batch', '-'], { input: `${lines.join('\n')}\n` });
+}
+
+export function destroyNodeNet(net: NodeNet): void {
+  deleteNetns(net.node);
+  deleteNetns(net.wire);
+}
+
+/**
+ * Moves the calling thread — Node's main thread, so every socket and child process JavaScript creates
+ * from now on — into namespace `name`; the returned function moves it back.
+ */
+export function enterNetns(native: NativeBinding, name: string): () => void {
+  const home = native.netnsOpen('/proc/thread-self/ns/net');
+  const target = native.netnsOpen(`/run/netns/${name}`);
+  try {
+    native.netnsSet(target);
+  } finally {
+    native.close(target);
+  }
+  let back = false;
+  return () => {
+    if (back) return;
+    back = true;
+    native.netnsSet(home);
+    native.close(home);
+  };
+}
+
+export interface LogLine {
+  ts: string;
+  level: string;
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+export interface DaemonRun {
+  child: ChildProcess;
+  pid: number;
+  /** Date.now() right before the spawn */
+  startedAt: number;
+  logs: LogLine[];
+  other: string[];
+  exited: Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  /** write a V8 CPU profile there, from "dataplane loaded" to the exit (bench-hook.ts) */
+  cpuProfile?: string;
+  /** --expose-gc, and a full collection on SIGUSR2 (bench-hook.ts) */
+  gcOnSignal?: boolean;
+  /** more flags for node, e.g. --max-old-space-size=256 */
+  nodeArgs?: readonly string[];
+}
+
+/** `tortie daemon --config FILE` in `netns`, through nsenter (which execs: the PID is node's own). */
+export function spawnDaemon(netns: string, configFile: string, opts: SpawnOptions = {}): DaemonRun {
+  const hook = fileURLToPath(new URL('./bench-hook.js', import.meta.url));
+  const nodeArgs = [...(opts.cpuProfile || opts.gcOnSignal ? ['--import', hook] : []), ...(opts.gcOnSignal ? ['--expose-gc'] : []), ...(opts.nodeArgs ?? [])];
+  const env = { ...process.env };
+  if (opts.cpuProfile) env.TORTIE_BENCH_CPU_PROFILE = opts.cpuProfile;
+  if (opts.gcOnSignal) env.TORTIE_BENCH_GC_ON_SIGUSR2 = '1';
+  const argv = [...nsenter(netns), process.execPath, ...nodeArgs, cliPath(), 'daemon', '--config', configFile];
+  const startedAt = Date.now();
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
+  if (child.pid === undefined) throw new Error('could not start the daemon');
+  const proc: DaemonRun = {
+    child,
+    pid: child.pid,
+    startedAt,
+    logs: [],
+    other: [],
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
+  let partial = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      try {
+        proc.logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        proc.other.push(line);
+      }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => proc.other.push(d.toString()));
+  return proc;
+}
+
+/** SIGTERM to our daemon, SIGKILL after `graceMs`. */
+export async function stopDaemon(proc: DaemonRun, graceMs = 5000): Promise<number | null> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.exited;
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
+  try {
+    return await proc.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The first log line matching `pred`, ms after the spawn (log timestamps have ms resolution). */
+export function logAt(proc: DaemonRun, pred: (l: LogLine) => boolean): { line: LogLine; ms: number } | undefined {
+  const line = proc.logs.find(pred);
+  return line && { line, ms: Date.parse(line.ts) - proc.startedAt };
+}
+
+/** VmRSS and VmHWM (peak) of a process, in bytes. */
+export function processMemory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+/** Unpins everything under `pinDir` (the daemon's programs, maps and links). */
+export function removePins(native: NativeBinding, pinDir: string): void {
+  removeAllPins(native, pinDir);
+}
