@@ -202,8 +202,11 @@ function report(run: SyncRun, rawMs: number): void {
   const rawP50 = quantile(run.rawLatencies, 0.5);
   const rssHeldMb = run.rssHeld / MB;
   const who = run.nodeName === null ? 'no nodeName: every endpoint kept whole' : `nodeName ${run.nodeName}`;
-  log(`datastore process (${who}): ${run.resources} resources; endpoints: ${run.localEndpoints} local (whole), ` +
-    `${run.remoteEndpoints} remote (${run.slimRemoteEndpoints} slim)${run.invalid ? `; ${run.invalid} INVALID` : ''}`);
+  const endpoints =
+    run.nodeName === null
+      ? `${run.localEndpoints + run.remoteEndpoints} endpoints`
+      : `endpoints: ${run.localEndpoints} local (whole), ${run.remoteEndpoints} remote (${run.slimRemoteEndpoints} slim)`;
+  log(`datastore process (${who}): ${run.resources} resources; ${endpoints}${run.invalid ? `; ${run.invalid} INVALID` : ''}`);
   log(`  full sync (connect + list + decode + validate + onSnapshot): ${ms(run.syncMs)}; ` +
     `${(run.syncMs / rawMs).toFixed(2)}x the raw read (${ms(rawMs)})`);
   log(`  put -> onUpdate over ${run.latencies.length} sequential puts: p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(Math.max(...run.latencies))}; ` +
