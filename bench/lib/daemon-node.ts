@@ -13,6 +13,7 @@ import { addNetns, deleteNetns, nsenter } from '../../src/lab/netns.js';
 import { removeAllPins } from '../../src/dataplane/node.js';
 import { run } from '../../src/util/exec.js';
 import { cliPath } from '../../test/helpers/cli.js';
+import { followDaemonOutput, stopChild, type LogLine } from '../../test/helpers/daemon-io.js';
 
 export interface NodeNet {
   /** the node's namespace (the daemon runs here) */
@@ -79,12 +80,7 @@ export function enterNetns(native: NativeBinding, name: string): () => void {
   };
 }
 
-export interface LogLine {
-  ts: string;
-  level: string;
-  msg: string;
-  fields: Record<string, unknown>;
-}
+export type { LogLine };
 
 export interface DaemonRun {
   child: ChildProcess;
@@ -124,32 +120,13 @@ export function spawnDaemon(netns: string, configFile: string, opts: SpawnOption
     other: [],
     exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
   };
-  let partial = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) {
-      try {
-        proc.logs.push(JSON.parse(line) as LogLine);
-      } catch {
-        proc.other.push(line);
-      }
-    }
-  });
-  child.stderr!.on('data', (d: Buffer) => proc.other.push(d.toString()));
+  followDaemonOutput(child, proc.logs, proc.other);
   return proc;
 }
 
 /** SIGTERM to our daemon, SIGKILL after `graceMs`. */
 export async function stopDaemon(proc: DaemonRun, graceMs = 5000): Promise<number | null> {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.exited;
-  proc.child.kill('SIGTERM');
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
-  try {
-    return await proc.exited;
-  } finally {
-    clearTimeout(timer);
-  }
+  return stopChild(proc.child, proc.exited, graceMs);
 }
 
 /** The first log line matching `pred`, ms after the spawn (log timestamps have ms resolution). */

@@ -11,13 +11,9 @@ import { stringify } from 'yaml';
 import { nsenter } from '../../src/lab/netns.js';
 import type { LabNode } from '../../src/lab/topology.js';
 import { cliPath } from './cli.js';
+import { followDaemonOutput, stopChild, type LogLine } from './daemon-io.js';
 
-export interface LogLine {
-  ts: string;
-  level: string;
-  msg: string;
-  fields: Record<string, unknown>;
-}
+export type { LogLine };
 
 export interface DaemonProcess {
   node: LabNode;
@@ -58,32 +54,13 @@ export function startDaemon(node: LabNode, configFile: string, port: number, ext
     other: [],
     exited: new Promise((resolve) => child.on('exit', (code) => (running.delete(child), resolve(code)))),
   };
-  let partial = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) {
-      try {
-        proc.logs.push(JSON.parse(line) as LogLine);
-      } catch {
-        proc.other.push(line);
-      }
-    }
-  });
-  child.stderr!.on('data', (d: Buffer) => proc.other.push(d.toString()));
+  followDaemonOutput(child, proc.logs, proc.other);
   return proc;
 }
 
 /** SIGTERM, and SIGKILL if it has not exited after `graceMs`; resolves with the exit code. */
 export async function stopDaemon(proc: DaemonProcess, graceMs = 5000): Promise<number | null> {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.exited;
-  proc.child.kill('SIGTERM');
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
-  try {
-    return await proc.exited;
-  } finally {
-    clearTimeout(timer);
-  }
+  return stopChild(proc.child, proc.exited, graceMs);
 }
 
 export async function stopAll(): Promise<void> {
