@@ -24,7 +24,7 @@ export interface DesiredLocalNatRoute {
   dev: string;
 }
 
-export interface KernelRouteState {
+interface KernelRouteState {
   gateway?: string;
   dev?: string;
   mtu?: number;
@@ -40,7 +40,7 @@ interface IpRouteJson {
 const cidrOf = (dst: string) => (dst.includes('/') ? dst : `${dst}/32`);
 
 /** Tortie's kernel routes as they are now, by CIDR. */
-export function readKernelRoutes(): Map<string, KernelRouteState> {
+function readKernelRoutes(): Map<string, KernelRouteState> {
   const routes = runJson<IpRouteJson[] | null>(['ip', '-j', '-4', 'route', 'show', 'proto', PROTO]) ?? [];
   return new Map(routes.map((r) => [cidrOf(r.dst), { gateway: r.gateway, dev: r.dev, mtu: r.metrics?.find((m) => m.mtu)?.mtu }]));
 }
@@ -70,26 +70,30 @@ function pathsTo(nextHops: readonly string[], uplink: string): Map<string, { via
 
 /**
  * @param uplink null when no uplink is loaded: remote routes cannot be written then
- * @returns the local NAT routes whose interface does not exist (yet) are listed in `pending`
+ * @returns what was added, changed and removed (against the routes read first); the local NAT
+ * routes whose interface does not exist (yet) are listed in `pending`
  */
 export function syncKernelRoutes(
   uplink: string | null,
   desired: readonly DesiredKernelRoute[],
   localNat: readonly DesiredLocalNatRoute[] = [],
-): { written: number; removed: number; pending: string[] } {
+): { added: number; changed: number; removed: number; pending: string[] } {
   const current = readKernelRoutes();
   const wanted = new Set([...desired, ...localNat].map((r) => r.cidr));
   const stale = [...current.keys()].filter((cidr) => !wanted.has(cidr));
   ipBatch(stale.map((cidr) => `route del ${cidr} proto ${PROTO}`), { force: true });
 
   const pending: string[] = [];
+  const failed = new Set<string>();
   const localToWrite = localNat.filter((r) => {
     const now = current.get(r.cidr);
     return !(now?.dev === r.dev && now.gateway === r.via);
   });
   for (const r of localToWrite) {
     const res = tryRun(['ip', 'route', 'replace', r.cidr, 'via', r.via, 'dev', r.dev, 'onlink', 'proto', PROTO]);
-    if (!res.ok) pending.push(`${r.cidr} via ${r.via} dev ${r.dev}: ${res.stderr.trim()}`);
+    if (res.ok) continue;
+    pending.push(`${r.cidr} via ${r.via} dev ${r.dev}: ${res.stderr.trim()}`);
+    failed.add(r.cidr);
   }
 
   // Unchanged: through the uplink, straight to the node, same MTU. Routes via a router are rewritten
@@ -106,7 +110,9 @@ export function syncKernelRoutes(
       return `route replace ${r.cidr} via ${path.via} dev ${uplink}${path.onlink ? ' onlink' : ''} mtu ${r.mtu} proto ${PROTO}`;
     }),
   );
-  return { written: remoteToWrite.length + localToWrite.length - pending.length, removed: stale.length, pending };
+  const written = [...remoteToWrite, ...localToWrite].filter((r) => !failed.has(r.cidr));
+  const added = written.filter((r) => !current.has(r.cidr)).length;
+  return { added, changed: written.length - added, removed: stale.length, pending };
 }
 
 export function removeKernelRoutes(): number {

@@ -25,7 +25,6 @@ import {
   type PlacedEndpoint,
 } from './desired-entries.js';
 import { syncKernelRoutes } from './kernel-routes.js';
-import { kernelRouteChanges, readKernelRoutes, type KernelRouteState } from './kernel-route-state.js';
 import { linkInfoOf } from './interfaces.js';
 import { syncNatOutgoing } from './nat-outgoing.js';
 import { attachWorkload, uplinkOf } from './node.js';
@@ -149,8 +148,6 @@ function decodeRaw<K, V>(def: MapDef<K, V>): (keyBytes: string, valueBytes: stri
  */
 export class Reconciler {
   private kernelRoutesWritten: string | null = null;
-  /** the kernel routes as the last complete sync left them (what added/changed are counted against) */
-  private kernelRoutesLeft: Map<string, KernelRouteState> | null = null;
   private natOutgoingWritten: string | null = null;
   private routeCodes: EncodingCache<RouteEntry, RouteKeyValue, RouteValue> | null = null;
   private vtepCodes: EncodingCache<VtepEntry, NeighKeyValue, NeighValue> | null = null;
@@ -229,15 +226,11 @@ export class Reconciler {
     }
     const fingerprint = JSON.stringify([uplink, desired.kernelRoutes, desired.localNatKernelRoutes]);
     if (fingerprint === this.kernelRoutesWritten) return;
-    // What the last complete sync left is known; reading thousands of routes back costs ~40 ms.
-    const before = this.kernelRoutesLeft ?? readKernelRoutes();
-    const result = syncKernelRoutes(uplink, desired.kernelRoutes, desired.localNatKernelRoutes);
-    report.kernelRoutes = { ...kernelRouteChanges(before, uplink, desired), removed: result.removed };
-    for (const p of result.pending) report.warnings.push(`floating IP route not written yet (interface missing?): ${p}`);
+    const { pending, ...counts } = syncKernelRoutes(uplink, desired.kernelRoutes, desired.localNatKernelRoutes);
+    report.kernelRoutes = counts;
+    for (const p of pending) report.warnings.push(`floating IP route not written yet (interface missing?): ${p}`);
     // Pending routes are retried on the next pass (an interface may appear).
-    const complete = result.pending.length === 0;
-    this.kernelRoutesWritten = complete ? fingerprint : null;
-    this.kernelRoutesLeft = complete ? kernelRoutesAfter(uplink, desired) : null;
+    this.kernelRoutesWritten = pending.length === 0 ? fingerprint : null;
   }
 
   private reconcileNatOutgoing(desired: DesiredState, report: ReconcileReport): void {
@@ -246,14 +239,6 @@ export class Reconciler {
     report.natOutgoing = syncNatOutgoing(desired.natOutgoing).enabled;
     this.natOutgoingWritten = fingerprint;
   }
-}
-
-/** Tortie's kernel routes as a complete sync leaves them, in the form readKernelRoutes reads them. */
-function kernelRoutesAfter(uplink: string | null, desired: DesiredState): Map<string, KernelRouteState> {
-  const out = new Map<string, KernelRouteState>();
-  if (uplink) for (const r of desired.kernelRoutes) out.set(r.cidr, { dev: uplink, mtu: r.mtu });
-  for (const r of desired.localNatKernelRoutes) out.set(r.cidr, { dev: r.dev, gateway: r.via });
-  return out;
 }
 
 /** The MTU the host's routes to remote pods are computed from. */
