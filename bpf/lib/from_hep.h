@@ -12,11 +12,11 @@
 
 /* A workload of another node, reached through this one (a floating IP or a non-IPAM address
  * the outside routes here): sent on in BPF, unless the kernel must answer with an ICMP error. */
-TT_INLINE struct tt_verdict tt_transit(struct __sk_buff *skb, struct iphdr *ip, const struct tt_route *rt)
+TT_INLINE struct tt_verdict tt_transit(struct __sk_buff *skb, struct iphdr *ip, const struct tt_route *rt, __u64 epoch)
 {
 	if (ip->ttl <= 1 || tt_too_big(skb, tt_route_overhead(rt->flags)))
 		return tt_pass(TT_R_HEP_PASSED);
-	return tt_route_to_remote_node(skb, ip, rt, tt_epoch_now(), TT_R_FWD_TRANSIT);
+	return tt_route_to_remote_node(skb, ip, rt, epoch, TT_R_FWD_TRANSIT);
 }
 
 /* A floating IP of a pod here: translated, then delivered like any packet for that pod. */
@@ -49,6 +49,7 @@ TT_INLINE struct tt_verdict tt_hep_deliver(struct __sk_buff *skb, enum tt_reason
 	struct tt_nat_value *nat;
 	struct tt_ep_value *ep;
 	struct tt_route *rt;
+	__u64 epoch;
 
 	if (!ip || (void *)(eth + 1) > TT_DATA_END(skb))
 		return tt_drop(TT_R_DROP_MALFORMED);
@@ -65,9 +66,10 @@ TT_INLINE struct tt_verdict tt_hep_deliver(struct __sk_buff *skb, enum tt_reason
 	nat = tt_nat_lookup(TT_NAT_DNAT, ip->daddr);
 	if (nat)
 		return tt_hep_dnat(skb, ip->daddr, nat->addr, delivered);
+	epoch = tt_epoch_now(); /* before the route lookup a cached next hop would be built from */
 	rt = tt_route_lookup(ip->daddr);
 	if (rt && tt_route_is_remote_workload(rt))
-		return tt_transit(skb, ip, rt);
+		return tt_transit(skb, ip, rt, epoch);
 	return tt_pass(TT_R_HEP_PASSED); /* for the host itself: the kernel takes it from here */
 }
 

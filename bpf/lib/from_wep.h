@@ -120,14 +120,15 @@ TT_INLINE struct tt_verdict tt_wep_ipv4(struct __sk_buff *skb)
 	}
 	src_flags = src->flags;
 
-	epoch = tt_epoch_now();
 	if (!(src_flags & TT_EP_F_NAT)) {
 		dst = tt_ep_lookup(ip->daddr);
 		if (dst)
 			return tt_deliver_local(eth, ip, dst, TT_R_FWD_LOCAL);
-		if (tt_fwd_lookup(ip->daddr, epoch, &cached))
-			return tt_to_remote_node(skb, ip, &cached, 1, tt_sent_reason(cached.flags));
 	}
+	/* Before the route lookup: an entry of the cache is only as fresh as the epoch read before it. */
+	epoch = tt_epoch_now();
+	if (!(src_flags & TT_EP_F_NAT) && tt_fwd_lookup(ip->daddr, epoch, &cached))
+		return tt_to_remote_node(skb, ip, &cached, 1, tt_sent_reason(cached.flags));
 	rt = tt_route_lookup(ip->daddr);
 	if ((src_flags & TT_EP_F_NAT) || (rt && rt->type == TT_RT_LOCAL_NAT))
 		return tt_wep_nat(skb, src_flags, rt, epoch);
