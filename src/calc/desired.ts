@@ -40,14 +40,9 @@ const CLUSTER_KINDS = new Set(['IPPool', 'Node', 'IPAMBlock']);
 export function calcDesiredState(resources: readonly Resource[], self: Self): DesiredState {
   const split = splitResources(resources, self.nodeName);
   const { endpoints, conflicts } = calcNodeEndpoints([...split.others, ...split.local], self.nodeName);
-  const natWarnings: string[] = [];
-  const nat = calcNodeNat(split.withFloatingIps, self.nodeName, natWarnings);
   const cluster = calcClusterRoutes(resources, self, split);
-  const warnings = [
-    ...conflicts.map((c) => `${c.ip} is claimed by ${c.endpoints.join(' and ')}; kept by ${c.endpoints[0]}`),
-    // calcClusterRoutes reports floating-IP clashes too: say each once.
-    ...new Set([...cluster.warnings, ...natWarnings]),
-  ];
+  const nat = calcNodeNat(cluster.floatingIps, self.nodeName);
+  const warnings = [...conflicts.map((c) => `${c.ip} is claimed by ${c.endpoints.join(' and ')}; kept by ${c.endpoints[0]}`), ...cluster.warnings];
   return {
     endpoints,
     conflicts,

@@ -2,8 +2,7 @@
  * Pure: this node's NAT table from its endpoints' floating IPs — each external IP to its pod (DNAT),
  * and each pod IP to the floating IP it leaves with (SNAT; the first when it has several).
  */
-import type { Resource } from '../model/resources.js';
-import { collectFloatingIps } from './workload-ips.js';
+import type { FloatingIp } from './workload-ips.js';
 
 export interface NatEntry {
   dir: 'dnat' | 'snat';
@@ -12,10 +11,11 @@ export interface NatEntry {
   to: string;
 }
 
-export function calcNodeNat(resources: readonly Resource[], nodeName: string, warnings: string[] = []): NatEntry[] {
+/** @param floatingIps the cluster's, each once (collectFloatingIps) */
+export function calcNodeNat(floatingIps: readonly FloatingIp[], nodeName: string): NatEntry[] {
   const entries: NatEntry[] = [];
   const snat = new Set<string>();
-  for (const fip of collectFloatingIps(resources, warnings)) {
+  for (const fip of floatingIps) {
     if (fip.node !== nodeName) continue;
     entries.push({ dir: 'dnat', from: fip.external, to: fip.internal });
     if (snat.has(fip.internal)) continue;

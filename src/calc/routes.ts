@@ -14,7 +14,7 @@ import type { Resource } from '../model/resources.js';
 import { sortByRouteCidr } from './route-format.js';
 import { splitResources } from './split.js';
 import { byText, collectRouteInputs, type NodeInfo, type PoolInfo } from './route-inputs.js';
-import { collectFloatingIps, collectUnmanagedIps } from './workload-ips.js';
+import { collectFloatingIps, collectUnmanagedIps, type FloatingIp } from './workload-ips.js';
 
 export interface RouteEntry {
   /** 'a.b.c.d/len' */
@@ -52,6 +52,8 @@ export interface ClusterRoutes {
   vteps: VtepEntry[];
   kernelRoutes: KernelRoute[];
   localNatKernelRoutes: LocalNatKernelRoute[];
+  /** every floating IP once (the NAT table of the owning node is made from the same list) */
+  floatingIps: FloatingIp[];
   warnings: string[];
 }
 
@@ -174,7 +176,8 @@ export function calcClusterRoutes(resources: readonly Resource[], self: Self, sp
   // Floating IPs: DNAT on the owning node, a /32 to it everywhere else (encapsulated as the pool of
   // the pod's own IP); endpoint IPs outside every block (ipAddrsNoIpam) the same way.
   const localNatKernelRoutes: LocalNatKernelRoute[] = [];
-  for (const fip of collectFloatingIps(split.withFloatingIps, warnings)) {
+  const floatingIps = collectFloatingIps(split.withFloatingIps, warnings);
+  for (const fip of floatingIps) {
     const cidr = `${fip.external}/32`;
     if (fip.node === self.nodeName) {
       add({ cidr, type: 'LocalNat', flags: 0, nextHop: NO_HOP }, fip.node);
@@ -209,5 +212,5 @@ export function calcClusterRoutes(resources: readonly Resource[], self: Self, sp
     return { node: name, nodeIp: addr!.ip, mac: vtepMacForNode(node) };
   });
 
-  return { routes: kept.map((c) => ({ ...c.entry })), vteps, kernelRoutes, localNatKernelRoutes, warnings };
+  return { routes: kept.map((c) => ({ ...c.entry })), vteps, kernelRoutes, localNatKernelRoutes, floatingIps, warnings };
 }

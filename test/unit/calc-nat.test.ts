@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { calcNodeEndpoints } from '../../src/calc/endpoints.js';
 import { calcNodeNat } from '../../src/calc/nat.js';
+import { collectFloatingIps } from '../../src/calc/workload-ips.js';
 import { calcNatOutgoing } from '../../src/calc/nat-outgoing.js';
 import { calcClusterRoutes } from '../../src/calc/routes.js';
 import { RouteFlags } from '../../src/dataplane/abi.js';
@@ -56,12 +57,13 @@ describe('floating IPs', () => {
   });
 
   it('the NAT table: each floating IP to its pod, the pod to its first floating IP', () => {
-    expect(calcNodeNat(resources, 'node1')).toEqual([
+    const fips = collectFloatingIps(resources, []);
+    expect(calcNodeNat(fips, 'node1')).toEqual([
       { dir: 'dnat', from: '172.18.22.113', to: '10.24.1.2' },
       { dir: 'snat', from: '10.24.1.2', to: '172.18.22.113' },
       { dir: 'dnat', from: '172.18.22.114', to: '10.24.1.2' },
     ]);
-    expect(calcNodeNat(resources, 'node2')).toEqual([
+    expect(calcNodeNat(fips, 'node2')).toEqual([
       { dir: 'dnat', from: '172.18.22.120', to: '10.24.2.2' },
       { dir: 'snat', from: '10.24.2.2', to: '172.18.22.120' },
     ]);
@@ -74,7 +76,7 @@ describe('floating IPs', () => {
   it('a floating IP claimed twice stays with the first endpoint, with a warning', () => {
     const clash = validateAll(parseResources(CLUSTER + wep('z', 'node2', 'caliz000000000', ['10.24.2.3/32'], [{ internalIP: '10.24.2.3', externalIP: '172.18.22.113' }]), 'c'));
     const warnings: string[] = [];
-    expect(calcNodeNat(clash, 'node2', warnings).some((e) => e.from === '172.18.22.113')).toBe(false);
+    expect(calcNodeNat(collectFloatingIps(clash, warnings), 'node2').some((e) => e.from === '172.18.22.113')).toBe(false);
     expect(warnings).toEqual(['floating IP 172.18.22.113 is claimed by default/a and default/z; using default/a']);
   });
 });
