@@ -4,8 +4,9 @@
  */
 import type { DesiredEndpoint } from '../dataplane/endpoints.js';
 import { cidrContains, parseCidr, parseIP } from '../model/ip.js';
-import type { IPPool } from '../model/ippool.js';
+import type { Resource } from '../model/resources.js';
 import type { WorkloadEndpoint } from '../model/workload-endpoint.js';
+import { calcNatOutgoing } from './nat-outgoing.js';
 
 export interface EndpointConflict {
   ip: string;
@@ -21,7 +22,6 @@ export interface NodeEndpoints {
 type ResourceLike = { kind: string };
 
 const isWorkloadEndpoint = (r: ResourceLike): r is WorkloadEndpoint => r.kind === 'WorkloadEndpoint';
-const isIPPool = (r: ResourceLike): r is IPPool => r.kind === 'IPPool';
 
 export function endpointKey(wep: WorkloadEndpoint): string {
   return `${wep.metadata.namespace}/${wep.metadata.name}`;
@@ -31,14 +31,11 @@ export function endpointKey(wep: WorkloadEndpoint): string {
  * Endpoints are taken in namespace/name order; an IP claimed by two endpoints stays with the first
  * (as Calico resolves duplicate NAT mappings) and the clash is reported.
  */
-export function calcNodeEndpoints(resources: readonly ResourceLike[], nodeName: string): NodeEndpoints {
+export function calcNodeEndpoints(resources: readonly Resource[], nodeName: string): NodeEndpoints {
   const weps: WorkloadEndpoint[] = [];
   for (const r of resources) if (isWorkloadEndpoint(r) && r.spec.node === nodeName) weps.push(r); // one pass over a cluster's worth
   weps.sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
-  const masquerading = resources
-    .filter(isIPPool)
-    .filter((p) => p.spec.natOutgoing)
-    .flatMap((p) => parseCidr(p.spec.cidr) ?? []);
+  const masquerading = calcNatOutgoing(resources).masqueradeFrom.map((cidr) => parseCidr(cidr)!);
   const owner = new Map<string, string>();
   const conflicts = new Map<string, EndpointConflict>();
   const endpoints: DesiredEndpoint[] = [];
@@ -63,8 +60,4 @@ export function calcNodeEndpoints(resources: readonly ResourceLike[], nodeName: 
     endpoints.push({ name: key, ifname: wep.spec.interfaceName, ips, natIps, natOutgoingIps, mac: wep.spec.mac ?? null });
   }
   return { endpoints, conflicts: [...conflicts.values()] };
-}
-
-export function endpointsForNode(resources: readonly ResourceLike[], nodeName: string): DesiredEndpoint[] {
-  return calcNodeEndpoints(resources, nodeName).endpoints;
 }
