@@ -40,13 +40,17 @@ export function makePinDir(): { path: string; remove(): void } {
 }
 
 /**
- * A network namespace `tt-nat-<random>` holding a veth pair, entered only around `run` callbacks
+ * A network namespace `<prefix>-<random>` holding veth pairs, entered only around `run` callbacks
  * (setns is per thread; the original netns is restored from an fd opened before).
  */
 export class TestNetns {
-  readonly name = `tt-nat-${randomSuffix()}`;
+  readonly name: string;
   private nsFd = -1;
   private homeFd = -1;
+
+  constructor(prefix = 'tt-nat') {
+    this.name = `${prefix}-${randomSuffix()}`;
+  }
 
   create(veths: Array<[string, string]>): void {
     execFileSync('ip', ['netns', 'add', this.name], { stdio: 'pipe' });

@@ -9,23 +9,20 @@ import { BpfError } from '../../src/native/errors.js';
 import { defaultAddonPath, native, wrapNative } from '../../src/native/index.js';
 import { formatNudState, NUD_NAMES, watchNeighbours } from '../../src/dataplane/kernel-neigh.js';
 import { NudState } from '../../src/dataplane/abi.js';
-import { IS_ROOT, randomSuffix, SKIP_REASON } from './helpers.js';
+import { IS_ROOT, SKIP_REASON, TestNetns } from './helpers.js';
 
 const EVENT_TIMEOUT_MS = 1000;
 
 /** A netns `tt-nl-<random>` with veth pair vA/vB (up), entered only around `run` callbacks. */
-class NlNetns {
-  readonly name = `tt-nl-${randomSuffix()}`;
-  private nsFd = -1;
-  private homeFd = -1;
+class NlNetns extends TestNetns {
+  constructor() {
+    super('tt-nl');
+  }
 
-  create(): void {
-    execFileSync('ip', ['netns', 'add', this.name], { stdio: 'pipe' });
-    this.ip('link', 'add', 'vA', 'type', 'veth', 'peer', 'name', 'vB');
+  override create(): void {
+    super.create([['vA', 'vB']]);
     this.ip('link', 'set', 'vA', 'up');
     this.ip('link', 'set', 'vB', 'up');
-    this.homeFd = native.netnsOpen('/proc/thread-self/ns/net');
-    this.nsFd = native.netnsOpen(`/run/netns/${this.name}`);
   }
 
   ip(...args: string[]): void {
@@ -35,15 +32,6 @@ class NlNetns {
   /** `ip -batch -`: many commands from one process, faster than the loop can read their events. */
   ipBatch(lines: string[]): void {
     execFileSync('ip', ['-n', this.name, '-batch', '-'], { input: lines.join('\n') + '\n', stdio: 'pipe' });
-  }
-
-  run<T>(fn: () => T): T {
-    native.netnsSet(this.nsFd);
-    try {
-      return fn();
-    } finally {
-      native.netnsSet(this.homeFd);
-    }
   }
 
   /** Runs `node -e script` inside the netns; the addon's path is in process.env.ADDON. */
@@ -59,17 +47,6 @@ class NlNetns {
     } catch (e) {
       const r = e as { status: number | null; stdout: string; stderr: string };
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    }
-  }
-
-  /** Always safe to call, also after a failed create(). */
-  destroy(): void {
-    for (const fd of [this.nsFd, this.homeFd]) if (fd >= 0) native.close(fd);
-    this.nsFd = this.homeFd = -1;
-    try {
-      execFileSync('ip', ['netns', 'del', this.name], { stdio: 'pipe' });
-    } catch {
-      // not created
     }
   }
 }
