@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkEvent, LinkWatcher, NativeBinding } from '../../src/native/binding.js';
 import { BpfError } from '../../src/native/errors.js';
 import { native, wrapNative } from '../../src/native/index.js';
-import { IS_ROOT, randomSuffix, SKIP_REASON } from './helpers.js';
+import { IS_ROOT, SKIP_REASON, TestNetns } from './helpers.js';
 
 describe('linkWatch wrapping (fake binding)', () => {
   it('checks the callback and hands it typed errors', () => {
@@ -24,8 +24,8 @@ describe('linkWatch wrapping (fake binding)', () => {
 });
 
 describe.skipIf(!IS_ROOT)(`link events over rtnetlink (${IS_ROOT ? 'root' : SKIP_REASON})`, () => {
-  const netns = `tt-lw-${randomSuffix()}`;
-  const ip = (...args: string[]) => execFileSync('ip', ['-n', netns, ...args], { stdio: 'pipe' });
+  const ns = new TestNetns('tt-lw');
+  const ip = (...args: string[]) => execFileSync('ip', ['-n', ns.name, ...args], { stdio: 'pipe' });
   const events: LinkEvent[] = [];
   let watcher: LinkWatcher | undefined;
 
@@ -40,26 +40,13 @@ describe.skipIf(!IS_ROOT)(`link events over rtnetlink (${IS_ROOT ? 'root' : SKIP
   };
 
   beforeAll(() => {
-    execFileSync('ip', ['netns', 'add', netns], { stdio: 'pipe' });
-    const home = native.netnsOpen('/proc/thread-self/ns/net');
-    const target = native.netnsOpen(`/run/netns/${netns}`);
-    try {
-      native.netnsSet(target);
-      watcher = native.linkWatch((batch) => events.push(...batch));
-    } finally {
-      native.netnsSet(home);
-      native.close(target);
-      native.close(home);
-    }
+    ns.create([]);
+    watcher = ns.run(() => native.linkWatch((batch) => events.push(...batch)));
   });
 
   afterAll(() => {
     watcher?.close();
-    try {
-      execFileSync('ip', ['netns', 'del', netns], { stdio: 'pipe' });
-    } catch {
-      // never created
-    }
+    ns.destroy();
   });
 
   it('reports a new interface with its name and index, then its going up, then its deletion', async () => {
@@ -85,15 +72,15 @@ describe.skipIf(!IS_ROOT)(`link events over rtnetlink (${IS_ROOT ? 'root' : SKIP
 
   it('does not hear other namespaces', async () => {
     const before = events.length;
-    const other = `tt-lw-${randomSuffix()}`;
-    execFileSync('ip', ['netns', 'add', other], { stdio: 'pipe' });
+    const other = new TestNetns('tt-lw');
+    other.create([]);
     try {
-      execFileSync('ip', ['-n', other, 'link', 'add', 'califoreign0001', 'type', 'veth', 'peer', 'name', 'foreignp'], { stdio: 'pipe' });
+      execFileSync('ip', ['-n', other.name, 'link', 'add', 'califoreign0001', 'type', 'veth', 'peer', 'name', 'foreignp'], { stdio: 'pipe' });
       ip('link', 'add', 'marker1', 'type', 'veth', 'peer', 'name', 'marker1p');
       await until((e) => e.name === 'marker1', 'the marker');
       expect(events.slice(before).map((e) => e.name)).not.toContain('califoreign0001');
     } finally {
-      execFileSync('ip', ['netns', 'del', other], { stdio: 'pipe' });
+      other.destroy();
     }
   });
 });
