@@ -9,8 +9,8 @@ import type { Resource } from '../model/resources.js';
 import { calcNodeEndpoints, type EndpointConflict } from './endpoints.js';
 import { calcNatOutgoing, type NatOutgoing } from './nat-outgoing.js';
 import { calcNodeNat, type NatEntry } from './nat.js';
-import { splitResources } from './split.js';
-import { calcClusterRoutes, type KernelRoute, type LocalNatKernelRoute, type RouteEntry, type Self, type VtepEntry } from './routes.js';
+import { splitResources, type SplitResources } from './split.js';
+import { calcClusterRoutesOf, type KernelRoute, type LocalNatKernelRoute, type RouteEntry, type Self, type VtepEntry } from './routes.js';
 
 export interface DesiredState {
   /** this node's workload endpoints (IPv4), one per WorkloadEndpoint */
@@ -35,12 +35,14 @@ export interface DesiredState {
   warnings: string[];
 }
 
-const CLUSTER_KINDS = new Set(['IPPool', 'Node', 'IPAMBlock']);
-
 export function calcDesiredState(resources: readonly Resource[], self: Self): DesiredState {
-  const split = splitResources(resources, self.nodeName);
-  const { endpoints, conflicts } = calcNodeEndpoints([...split.others, ...split.local], self.nodeName);
-  const cluster = calcClusterRoutes(resources, self, split);
+  return calcDesiredStateOf(splitResources(resources, self.nodeName), self);
+}
+
+/** The same from resources already split (by splitResources, or a ClusterIndex kept up to date). */
+export function calcDesiredStateOf(split: SplitResources, self: Self): DesiredState {
+  const { endpoints, conflicts } = calcNodeEndpoints([...split.pools, ...split.local], self.nodeName);
+  const cluster = calcClusterRoutesOf(self, split);
   const nat = calcNodeNat(cluster.floatingIps, self.nodeName);
   const warnings = [...conflicts.map((c) => `${c.ip} is claimed by ${c.endpoints.join(' and ')}; kept by ${c.endpoints[0]}`), ...cluster.warnings];
   return {
@@ -51,8 +53,8 @@ export function calcDesiredState(resources: readonly Resource[], self: Self): De
     vteps: cluster.vteps,
     kernelRoutes: cluster.kernelRoutes,
     localNatKernelRoutes: cluster.localNatKernelRoutes,
-    natOutgoing: calcNatOutgoing(split.others),
-    hasClusterResources: split.others.some((r) => CLUSTER_KINDS.has(r.kind)),
+    natOutgoing: calcNatOutgoing(split.pools),
+    hasClusterResources: split.pools.length + split.nodes.length + split.blocks.length > 0,
     warnings,
   };
 }

@@ -8,7 +8,7 @@ import { blockFromIPAMBlock, type Block, type IPAMBlock } from '../model/ipam-bl
 import { formatCidr, networkOf, parseCidr, type ParsedCidr } from '../model/ip.js';
 import type { IPPool } from '../model/ippool.js';
 import { nodeIPv4, type CalicoNode } from '../model/node.js';
-import type { Resource } from '../model/resources.js';
+import type { SplitResources } from './split.js';
 import { memo } from './memo.js';
 
 export interface NodeInfo {
@@ -43,24 +43,39 @@ export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 
 const byPrefix = (a: ParsedCidr, b: ParsedCidr): number =>
   a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : a.prefixLen - b.prefixLen;
 
-function v4Network(text: string): ParsedCidr | undefined {
+export function v4Network(text: string): ParsedCidr | undefined {
   const c = parseCidr(text);
   return c?.family === 4 ? networkOf(c) : undefined;
 }
 
-export function collectRouteInputs(resources: readonly Resource[], warnings: string[]): RouteInputs {
-  return { nodes: collectNodes(resources, warnings), pools: collectPools(resources), blocks: collectBlocks(resources, warnings) };
+/**
+ * From the split lists. Each list's result is remembered for that array: the daemon hands in the same
+ * array while nothing of its kind changed (a new block leaves the 5,000 nodes' result as it was).
+ * Warnings are replayed with the remembered result.
+ */
+export function collectRouteInputs(split: Pick<SplitResources, 'nodes' | 'pools' | 'blocks'>, warnings: string[]): RouteInputs {
+  const nodes = nodesOf(split.nodes);
+  const blocks = blocksOf(split.blocks);
+  warnings.push(...nodes.warnings, ...blocks.warnings);
+  return { nodes: nodes.result, pools: poolsOf(split.pools), blocks: blocks.result };
 }
+
+const withWarnings = <T, R>(collect: (items: T, warnings: string[]) => R) => (items: T) => {
+  const warnings: string[] = [];
+  return { result: collect(items, warnings), warnings };
+};
+const nodesOf = memo(withWarnings(collectNodes));
+const blocksOf = memo(withWarnings(collectBlocks));
+const poolsOf = memo(collectPools);
 
 const nodeAddr = memo((node: CalicoNode): NodeInfo['addr'] => {
   const a = nodeIPv4(node);
   return a && { ip: a.ip, subnet: parseCidr(`${a.ip}/${a.prefixLen}`)! };
 });
 
-function collectNodes(resources: readonly Resource[], warnings: string[]): Map<string, NodeInfo> {
+function collectNodes(resources: readonly CalicoNode[], warnings: string[]): Map<string, NodeInfo> {
   const byName = new Map<string, CalicoNode[]>();
   for (const r of resources) {
-    if (r.kind !== 'Node') continue;
     const copies = byName.get(r.metadata.name);
     if (copies) copies.push(r);
     else byName.set(r.metadata.name, [r]);
@@ -76,11 +91,11 @@ function collectNodes(resources: readonly Resource[], warnings: string[]): Map<s
   return nodes;
 }
 
-function collectPools(resources: readonly Resource[]): PoolInfo[] {
+function collectPools(resources: readonly IPPool[]): PoolInfo[] {
   const pools: PoolInfo[] = [];
   for (const r of resources) {
-    const cidr = r.kind === 'IPPool' ? v4Network(r.spec.cidr) : undefined;
-    if (r.kind === 'IPPool' && cidr) pools.push({ name: r.metadata.name, cidr, pool: r });
+    const cidr = v4Network(r.spec.cidr);
+    if (cidr) pools.push({ name: r.metadata.name, cidr, pool: r });
   }
   return pools.sort((a, b) => byPrefix(a.cidr, b.cidr) || byText(a.name, b.name));
 }
@@ -98,10 +113,9 @@ const blockOf = memo((r: IPAMBlock): { cidr: string; parsed: ParsedCidr; block: 
   return parsed && { cidr: formatCidr(parsed), parsed, block: blockFromIPAMBlock(r) };
 });
 
-function collectBlocks(resources: readonly Resource[], warnings: string[]): BlockInfo[] {
+function collectBlocks(resources: readonly IPAMBlock[], warnings: string[]): BlockInfo[] {
   const byCidr = new Map<string, { parsed: ParsedCidr; copies: { name: string; block: Block }[] }>();
   for (const r of resources) {
-    if (r.kind !== 'IPAMBlock') continue;
     const b = blockOf(r);
     if (!b) continue;
     const entry = byCidr.get(b.cidr);

@@ -12,7 +12,7 @@ import { ipv4Allocations } from '../model/ipam-block.js';
 import { vtepMacForNode } from '../model/node.js';
 import type { Resource } from '../model/resources.js';
 import { sortByRouteCidr } from './route-format.js';
-import { splitResources } from './split.js';
+import { splitResources, type SplitResources } from './split.js';
 import { byText, collectRouteInputs, type NodeInfo, type PoolInfo } from './route-inputs.js';
 import { collectFloatingIps, collectUnmanagedIps, type FloatingIp } from './workload-ips.js';
 
@@ -123,10 +123,14 @@ function settle(prev: Candidate, next: Candidate): { keep: Candidate; warn: bool
   return { keep: order <= 0 ? prev : next, warn: true };
 }
 
-/** @param split `resources` split by splitResources, when the caller has done that already */
-export function calcClusterRoutes(resources: readonly Resource[], self: Self, split = splitResources(resources, self.nodeName)): ClusterRoutes {
+export function calcClusterRoutes(resources: readonly Resource[], self: Self): ClusterRoutes {
+  return calcClusterRoutesOf(self, splitResources(resources, self.nodeName));
+}
+
+/** The same from the resources split by splitResources (or kept split by a ClusterIndex). */
+export function calcClusterRoutesOf(self: Self, split: SplitResources): ClusterRoutes {
   const warnings: string[] = [];
-  const { nodes, pools, blocks } = collectRouteInputs(split.others, warnings);
+  const { nodes, pools, blocks } = collectRouteInputs(split, warnings);
   const me = nodes.get(self.nodeName)?.addr;
   if (!me) warnings.push(`no Node ${self.nodeName} with an IPv4 address: CrossSubnet pools will always encapsulate`);
 

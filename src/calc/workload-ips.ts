@@ -4,7 +4,7 @@
  * block (`ipAddrsNoIpam`). Calico routes neither beyond the owning node; Tortie gives each a /32
  * route on every node. IPv4 only.
  */
-import { parseIPv4 } from '../model/ip.js';
+import { parseIPv4, type ParsedCidr } from '../model/ip.js';
 import { quickAddress } from './ipv4.js';
 import type { Resource } from '../model/resources.js';
 import type { WorkloadEndpoint } from '../model/workload-endpoint.js';
@@ -44,7 +44,7 @@ function workloadEndpoints(resources: readonly Resource[], keep: (wep: WorkloadE
 const hasFloatingIps = (wep: WorkloadEndpoint) => (wep.spec.ipNATs?.length ?? 0) > 0;
 
 /** The IPv4 address of an ipNetworks entry ('a.b.c.d' or 'a.b.c.d/len') as a number; undefined when not IPv4. */
-function ipv4Of(net: string): number | undefined {
+export function ipv4Of(net: string): number | undefined {
   const quick = quickAddress(net);
   if (quick !== undefined) return quick;
   const ip = addressOf(net);
@@ -52,23 +52,47 @@ function ipv4Of(net: string): number | undefined {
 }
 
 /**
- * Whether an IPv4 address is inside one of the blocks: one set lookup per distinct block size, rather
- * than a comparison with every block (5,000 blocks × 100,000 endpoints).
+ * IPv4 block networks, asked whether an address is inside one of them: one set lookup per distinct
+ * block size, rather than a comparison with every block (5,000 blocks × 100,000 endpoints). Kept up to
+ * date one block at a time by the daemon's ClusterIndex.
  */
-function blockIndex(blocks: readonly BlockInfo[]): (value: number | undefined) => boolean {
-  const byLen = new Map<number, Set<number>>();
-  for (const b of blocks) {
-    if (b.parsed.family !== 4) continue;
-    let set = byLen.get(b.parsed.prefixLen);
-    if (!set) byLen.set(b.parsed.prefixLen, (set = new Set()));
-    set.add(Number(b.parsed.addr)); // a network: host bits are clear
+export class BlockNetworks {
+  /** block size (addresses) → networks of that size */
+  private readonly bySize = new Map<number, Map<number, number>>();
+
+  constructor(blocks: ReadonlyArray<Pick<BlockInfo, 'parsed'>> = []) {
+    for (const b of blocks) this.add(b.parsed);
   }
-  const sizes = [...byLen].map(([len, set]) => [2 ** (32 - len), set] as const);
-  if (sizes.length === 1) {
-    const [size, set] = sizes[0]!; // the usual case: every pool has one block size
-    return (value) => value !== undefined && set.has(value - (value % size));
+
+  /** Counted: a network added twice stays until removed twice. */
+  add(cidr: ParsedCidr): void {
+    if (cidr.family !== 4) return;
+    const size = 2 ** (32 - cidr.prefixLen);
+    let nets = this.bySize.get(size);
+    if (!nets) this.bySize.set(size, (nets = new Map()));
+    const net = Number(cidr.addr); // a network: host bits are clear
+    nets.set(net, (nets.get(net) ?? 0) + 1);
   }
-  return (value) => value !== undefined && sizes.some(([size, set]) => set.has(value - (value % size)));
+
+  /** Whether the network is gone now (it was added once more than removed). */
+  remove(cidr: ParsedCidr): boolean {
+    const size = 2 ** (32 - cidr.prefixLen);
+    const nets = this.bySize.get(size);
+    const net = Number(cidr.addr);
+    const count = nets?.get(net);
+    if (cidr.family !== 4 || !nets || count === undefined) return false;
+    if (count > 1) return void nets.set(net, count - 1), false;
+    nets.delete(net);
+    if (nets.size === 0) this.bySize.delete(size);
+    return true;
+  }
+
+  /** Whether the IPv4 address (a number; undefined: not IPv4) is inside one of the networks. */
+  has(value: number | undefined): boolean {
+    if (value === undefined) return false;
+    for (const [size, nets] of this.bySize) if (nets.has(value - (value % size))) return true;
+    return false;
+  }
 }
 
 /**
@@ -94,18 +118,20 @@ export function collectFloatingIps(resources: readonly Resource[], warnings: str
   return out;
 }
 
+/** Whether any IPv4 address of the endpoint is inside none of the blocks. */
+export function hasUnmanagedIp(wep: WorkloadEndpoint, blocks: BlockNetworks): boolean {
+  for (const net of wep.spec.ipNetworks) if (!blocks.has(ipv4Of(net)) && isV4(net)) return true;
+  return false;
+}
+
 /** Endpoint IPv4 addresses inside no known IPAM block. */
 export function collectUnmanagedIps(resources: readonly Resource[], blocks: readonly BlockInfo[]): UnmanagedIp[] {
-  const inBlock = blockIndex(blocks);
-  const unmanaged = (w: WorkloadEndpoint) => {
-    for (const net of w.spec.ipNetworks) if (!inBlock(ipv4Of(net)) && isV4(net)) return true;
-    return false;
-  };
+  const networks = new BlockNetworks(blocks);
   const out: UnmanagedIp[] = [];
-  for (const wep of workloadEndpoints(resources, unmanaged)) {
+  for (const wep of workloadEndpoints(resources, (w) => hasUnmanagedIp(w, networks))) {
     const ips = wep.spec.ipNetworks.map(addressOf).filter(isV4);
     for (const ip of ips) {
-      if (inBlock(ipv4Of(ip))) continue;
+      if (networks.has(ipv4Of(ip))) continue;
       out.push({ ip, node: wep.spec.node, endpoint: endpointKey(wep), siblings: ips.filter((other) => other !== ip) });
     }
   }
