@@ -4,7 +4,8 @@
  * through the uplink (its gateway when the node is not on-link) with the MTU left after
  * encapsulation; tt_to_hep adds the tunnel header on the way out. Tagged with Tortie's route
  * protocol so they can be told apart and removed. A cluster has thousands: only routes that are
- * missing or different are written, all through one `ip -batch` process.
+ * missing or different are written, all through one `ip -batch` process, and after the first sync
+ * the routes are not listed again (KernelRoutes remembers what it wrote).
  */
 import { run, runJson, tryRun } from '../util/exec.js';
 
@@ -68,51 +69,99 @@ function pathsTo(nextHops: readonly string[], uplink: string): Map<string, { via
   );
 }
 
-/**
- * @param uplink null when no uplink is loaded: remote routes cannot be written then
- * @returns what was added, changed and removed (against the routes read first); the local NAT
- * routes whose interface does not exist (yet) are listed in `pending`
- */
-export function syncKernelRoutes(
-  uplink: string | null,
-  desired: readonly DesiredKernelRoute[],
-  localNat: readonly DesiredLocalNatRoute[] = [],
-): { added: number; changed: number; removed: number; pending: string[] } {
-  const current = readKernelRoutes();
-  const wanted = new Set([...desired, ...localNat].map((r) => r.cidr));
-  const stale = [...current.keys()].filter((cidr) => !wanted.has(cidr));
-  ipBatch(stale.map((cidr) => `route del ${cidr} proto ${PROTO}`), { force: true });
+export interface KernelRouteChanges {
+  added: number;
+  changed: number;
+  removed: number;
+  /** local NAT routes whose interface does not exist (yet) */
+  pending: string[];
+}
 
-  const pending: string[] = [];
-  const failed = new Set<string>();
-  const localToWrite = localNat.filter((r) => {
-    const now = current.get(r.cidr);
-    return !(now?.dev === r.dev && now.gateway === r.via);
-  });
-  for (const r of localToWrite) {
-    const res = tryRun(['ip', 'route', 'replace', r.cidr, 'via', r.via, 'dev', r.dev, 'onlink', 'proto', PROTO]);
-    if (res.ok) continue;
-    pending.push(`${r.cidr} via ${r.via} dev ${r.dev}: ${res.stderr.trim()}`);
-    failed.add(r.cidr);
+/**
+ * Keeps Tortie's kernel routes equal to a desired list. The first sync reads what the kernel holds;
+ * later ones compare with what this object wrote, so a pass that changes one route of 5,000 spawns one
+ * `ip` for that route instead of listing them all. forget() (the uplink changed, a write failed) makes
+ * the next sync read the kernel again. How the uplink reaches each next hop is asked once per next hop.
+ */
+export class KernelRoutes {
+  private current: Map<string, KernelRouteState> | null = null;
+  private paths = new Map<string, { via: string; onlink: boolean }>();
+  private pathsUplink: string | null = null;
+
+  /** The next sync reads the kernel's routes and the paths to next hops again. */
+  forget(): void {
+    this.current = null;
+    this.paths.clear();
   }
 
-  // Unchanged: through the uplink, straight to the node, same MTU. Routes via a router are rewritten
-  // whenever the set changes (cheap in a batch), since the node behind it may have changed.
-  const unchanged = (r: DesiredKernelRoute) => {
-    const now = current.get(r.cidr);
-    return now?.dev === uplink && now.gateway === r.via && now.mtu === r.mtu;
-  };
-  const remoteToWrite = uplink ? desired.filter((r) => !unchanged(r)) : [];
-  const paths = pathsTo([...new Set(remoteToWrite.map((r) => r.via))], uplink ?? '');
-  ipBatch(
-    remoteToWrite.map((r) => {
-      const path = paths.get(r.via)!;
-      return `route replace ${r.cidr} via ${path.via} dev ${uplink}${path.onlink ? ' onlink' : ''} mtu ${r.mtu} proto ${PROTO}`;
-    }),
-  );
-  const written = [...remoteToWrite, ...localToWrite].filter((r) => !failed.has(r.cidr));
-  const added = written.filter((r) => !current.has(r.cidr)).length;
-  return { added, changed: written.length - added, removed: stale.length, pending };
+  /**
+   * @param uplink null when no uplink is loaded: remote routes cannot be written then
+   * @returns what was added, changed and removed, against what the kernel held before
+   */
+  sync(uplink: string | null, desired: readonly DesiredKernelRoute[], localNat: readonly DesiredLocalNatRoute[] = []): KernelRouteChanges {
+    if (uplink !== this.pathsUplink) this.forget();
+    this.pathsUplink = uplink;
+    const current = (this.current ??= readKernelRoutes());
+    try {
+      return this.write(current, uplink, desired, localNat);
+    } catch (err) {
+      this.current = null; // what the kernel holds now is not known: read it next time
+      throw err;
+    }
+  }
+
+  private write(
+    current: Map<string, KernelRouteState>,
+    uplink: string | null,
+    desired: readonly DesiredKernelRoute[],
+    localNat: readonly DesiredLocalNatRoute[],
+  ): KernelRouteChanges {
+    const wanted = new Set<string>();
+    for (const r of desired) wanted.add(r.cidr);
+    for (const r of localNat) wanted.add(r.cidr);
+    const stale = [...current.keys()].filter((cidr) => !wanted.has(cidr));
+    ipBatch(stale.map((cidr) => `route del ${cidr} proto ${PROTO}`), { force: true });
+    for (const cidr of stale) current.delete(cidr);
+
+    const pending: string[] = [];
+    let [added, changed] = [0, 0];
+    const written = (cidr: string, state: KernelRouteState) => {
+      if (current.has(cidr)) changed++;
+      else added++;
+      current.set(cidr, state);
+    };
+    for (const r of localNat) {
+      const now = current.get(r.cidr);
+      if (now?.dev === r.dev && now.gateway === r.via) continue;
+      const res = tryRun(['ip', 'route', 'replace', r.cidr, 'via', r.via, 'dev', r.dev, 'onlink', 'proto', PROTO]);
+      if (res.ok) written(r.cidr, { gateway: r.via, dev: r.dev });
+      else pending.push(`${r.cidr} via ${r.via} dev ${r.dev}: ${res.stderr.trim()}`);
+    }
+
+    // Unchanged: through the uplink, by the same path to the node, same MTU.
+    const remoteToWrite = uplink ? desired.filter((r) => !this.unchanged(current.get(r.cidr), uplink, r)) : [];
+    this.learnPaths(remoteToWrite.map((r) => r.via), uplink ?? '');
+    ipBatch(
+      remoteToWrite.map((r) => {
+        const path = this.paths.get(r.via)!;
+        return `route replace ${r.cidr} via ${path.via} dev ${uplink}${path.onlink ? ' onlink' : ''} mtu ${r.mtu} proto ${PROTO}`;
+      }),
+    );
+    for (const r of remoteToWrite) written(r.cidr, { gateway: this.paths.get(r.via)!.via, dev: uplink!, mtu: r.mtu });
+    return { added, changed, removed: stale.length, pending };
+  }
+
+  private unchanged(now: KernelRouteState | undefined, uplink: string, r: DesiredKernelRoute): boolean {
+    if (now?.dev !== uplink || now.mtu !== r.mtu) return false;
+    // A route via a router is right only while that router is still the way to the node.
+    const path = this.paths.get(r.via);
+    return now.gateway === (path ? path.via : r.via);
+  }
+
+  private learnPaths(nextHops: readonly string[], uplink: string): void {
+    const unknown = [...new Set(nextHops)].filter((ip) => !this.paths.has(ip));
+    for (const [ip, path] of pathsTo(unknown, uplink)) this.paths.set(ip, path);
+  }
 }
 
 export function removeKernelRoutes(): number {

@@ -24,7 +24,7 @@ import {
   type EntrySource,
   type PlacedEndpoint,
 } from './desired-entries.js';
-import { syncKernelRoutes } from './kernel-routes.js';
+import { KernelRoutes } from './kernel-routes.js';
 import { linkInfoOf } from './interfaces.js';
 import { syncNatOutgoing } from './nat-outgoing.js';
 import { attachWorkload, uplinkOf } from './node.js';
@@ -47,7 +47,7 @@ export interface ReconcileReport {
   /** null: not reconciled (scope.cluster false) */
   routes: ChangeCounts | null;
   vteps: ChangeCounts | null;
-  /** null: not reconciled, or unchanged since the last time this Reconciler wrote them */
+  /** null: not reconciled, or nothing to change */
   kernelRoutes: ChangeCounts | null;
   /** whether the masquerade table is in place; null when not touched */
   natOutgoing: boolean | null;
@@ -143,11 +143,11 @@ function decodeRaw<K, V>(def: MapDef<K, V>): (keyBytes: string, valueBytes: stri
 
 /**
  * One per writer. It remembers what it last wrote to the kernel's routes and nftables (each costs
- * process spawns), so that a daemon only rewrites them when they change; maps are always diffed
- * against what they hold.
+ * process spawns), so that a daemon only rewrites what changes; maps are always diffed against what
+ * they hold.
  */
 export class Reconciler {
-  private kernelRoutesWritten: string | null = null;
+  private readonly kernelRoutes = new KernelRoutes();
   private natOutgoingWritten: string | null = null;
   private routeCodes: EncodingCache<RouteEntry, RouteKeyValue, RouteValue> | null = null;
   private vtepCodes: EncodingCache<VtepEntry, NeighKeyValue, NeighValue> | null = null;
@@ -224,13 +224,15 @@ export class Reconciler {
     if (!uplink && desired.kernelRoutes.length > 0) {
       report.warnings.push('no uplink loaded (tortie load --uplink IF): the host cannot reach remote pods');
     }
-    const fingerprint = JSON.stringify([uplink, desired.kernelRoutes, desired.localNatKernelRoutes]);
-    if (fingerprint === this.kernelRoutesWritten) return;
-    const { pending, ...counts } = syncKernelRoutes(uplink, desired.kernelRoutes, desired.localNatKernelRoutes);
-    report.kernelRoutes = counts;
-    for (const p of pending) report.warnings.push(`floating IP route not written yet (interface missing?): ${p}`);
     // Pending routes are retried on the next pass (an interface may appear).
-    this.kernelRoutesWritten = pending.length === 0 ? fingerprint : null;
+    const { pending, ...counts } = this.kernelRoutes.sync(uplink, desired.kernelRoutes, desired.localNatKernelRoutes);
+    if (counts.added + counts.changed + counts.removed > 0) report.kernelRoutes = counts;
+    for (const p of pending) report.warnings.push(`floating IP route not written yet (interface missing?): ${p}`);
+  }
+
+  /** The host's routes may have been changed behind our back (the uplink went down, say): read them again next pass. */
+  forgetHostRoutes(): void {
+    this.kernelRoutes.forget();
   }
 
   private reconcileNatOutgoing(desired: DesiredState, report: ReconcileReport): void {
