@@ -36,8 +36,11 @@ export const DaemonConfigSchema = z.strictObject({
   datastore: DatastoreConfigSchema,
   /** where /metrics, /healthz and /readyz are served */
   listen: hostPort.default(DEFAULT_LISTEN),
-  /** at most one recalculation per debounceMs: a change after a quiet spell goes at once, a burst waits and goes together */
-  debounceMs: z.int().min(0).max(60_000).default(100),
+  /**
+   * at most one recalculation per debounceMs (or per the last pass's duration, if longer): a change
+   * after a quiet spell goes at once, a burst waits and goes together
+   */
+  debounceMs: z.int().min(0).max(60_000).default(20),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

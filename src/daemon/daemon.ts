@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { LinkWatcher, NativeBinding } from '../native/binding.js';
-import { calcDesiredState } from '../calc/desired.js';
+import { ClusterIndex } from '../calc/cluster-index.js';
+import { calcDesiredStateOf } from '../calc/desired.js';
 import { endpointsMap } from '../dataplane/maps/index.js';
 import { loadNode, type LoadReport } from '../dataplane/node.js';
 import { mapPinPath, openNodeMaps, type NodeMaps } from '../dataplane/pinned-maps.js';
@@ -44,13 +45,14 @@ export class Daemon {
   private linkWatcher: LinkWatcher | null = null;
   private links: WorkloadLinks | null = null;
   private mirror: NeighbourMirror | null = null;
-  private readonly view = new Map<string, Resource>();
+  private readonly index: ClusterIndex;
   private synced = false;
   private ready = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   /** performance.now() when the last reconcile pass started (-Infinity: none yet) */
   private lastPassAt = -Infinity;
+  private lastPassMs = 0;
   private uplinkIfindex = 0;
   /** read once (it costs an `ip` process), and again after a link event for the uplink; null: not known */
   private uplinkMtu: number | null = null;
@@ -62,6 +64,7 @@ export class Daemon {
     this.log = deps.log;
     this.datastore = deps.datastore ?? createDatastore(config.datastore, { nodeName: config.nodeName });
     this.reconciler = new Reconciler(this.native);
+    this.index = new ClusterIndex(config.nodeName);
     this.metrics = new DaemonMetrics(this.native, () => this.maps);
   }
 
@@ -140,8 +143,10 @@ export class Daemon {
         return;
       }
       if (info.overrun || events.some((e) => e.ifindex === this.uplinkIfindex)) {
-        // The uplink changed (its MTU, say): remote routes' MTUs are computed from it.
+        // The uplink changed (its MTU, say): remote routes' MTUs are computed from it, and the kernel
+        // may have dropped or changed the host's routes through it.
         this.uplinkMtu = null;
+        this.reconciler.forgetHostRoutes();
         this.schedule('uplink');
       }
       onChanges(info.overrun ? links.resync() : links.onEvents(events));
@@ -153,15 +158,14 @@ export class Daemon {
   private listener(): DatastoreListener {
     return {
       onSnapshot: (resources: ReadonlyMap<string, Resource>) => {
-        this.view.clear();
-        for (const [key, r] of resources) this.view.set(key, r);
+        this.index.reset(resources);
         this.synced = true;
         this.log.info('datastore snapshot', { resources: resources.size });
         this.schedule('snapshot');
       },
       onUpdate: (update: DatastoreUpdate) => {
-        for (const key of update.deletes) this.view.delete(key);
-        for (const [key, r] of update.upserts) this.view.set(key, r);
+        for (const key of update.deletes) this.index.delete(key);
+        for (const [key, r] of update.upserts) this.index.upsert(key, r);
         const sample = (keys: readonly string[]) => (keys.length > 20 ? [...keys.slice(0, 20), `… ${keys.length - 20} more`] : keys);
         this.log.debug('datastore update', { upserts: sample([...update.upserts.keys()]), deletes: sample(update.deletes) });
         this.schedule('update');
@@ -179,15 +183,16 @@ export class Daemon {
   }
 
   /**
-   * Datastore changes come in bursts, and each pass recalculates everything: at most one pass per
-   * debounceMs. A change after a quiet spell goes at once (on the next turn of the event loop, so what
-   * arrived together is one pass); changes during the debounceMs after a pass started wait for its end
-   * and then go together.
+   * Datastore changes come in bursts: at most one pass per debounceMs, or per the last pass's duration
+   * if that was longer (so passes take at most half the time while a burst lasts). A change after a
+   * quiet spell goes at once (on the next turn of the event loop, so what arrived together is one
+   * pass); changes soon after a pass started wait and then go together.
    */
   private schedule(trigger: string, delayMs?: number): void {
     this.triggers.add(trigger);
     if (this.timer || this.stopped) return;
-    const wait = delayMs ?? Math.max(0, this.lastPassAt + this.config.debounceMs - performance.now());
+    const gap = Math.max(this.config.debounceMs, this.lastPassMs);
+    const wait = delayMs ?? Math.max(0, this.lastPassAt + gap - performance.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       this.reconcileNow([...this.triggers].join('+'));
@@ -203,7 +208,7 @@ export class Daemon {
     let report: ReconcileReport;
     try {
       this.uplinkMtu ??= uplinkMtuOf(this.maps);
-      const desired = calcDesiredState([...this.view.values()], { nodeName: this.config.nodeName, uplinkMtu: this.uplinkMtu });
+      const desired = calcDesiredStateOf(this.index.split(), { nodeName: this.config.nodeName, uplinkMtu: this.uplinkMtu });
       report = this.reconciler.reconcile(this.maps, desired, { pinDir: this.config.pinDir, attachMode: this.config.attachMode, scope: { endpoints: 'all', cluster: true } });
       report.warnings.unshift(...desired.warnings);
     } catch (err) {
@@ -213,6 +218,7 @@ export class Daemon {
       return;
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.lastPassMs = seconds * 1000;
     this.metrics.observeReconcile(trigger.split('+')[0]!, seconds, report);
     this.logReconcile(trigger, seconds, report);
     if (!this.ready && this.datastore.status().state !== 'connecting') {
