@@ -25,6 +25,11 @@ export const DaemonConfigSchema = z.strictObject({
   uplink: z.string().min(1).max(15, 'interface names have at most 15 characters').optional(),
   pinDir: z.string().startsWith('/sys/fs/bpf/', 'must be under /sys/fs/bpf/').default(DEFAULT_PIN_DIR),
   attachMode: z.enum(['auto', 'tcx', 'tc']).default('auto'),
+  /**
+   * while attaching or detaching a batch of tcx links, set /sys/kernel/rcu_expedited (and restore it):
+   * each link otherwise waits ~10 ms for an RCU grace period (dataplane/rcu.ts)
+   */
+  expediteRcu: z.boolean().default(true),
   /** the BPF object to load (default: bpf/build/tortie.o of this installation) */
   bpfObject: z.string().min(1).optional(),
   vtepMac: z

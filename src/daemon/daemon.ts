@@ -108,6 +108,7 @@ export class Daemon {
       pinDir: c.pinDir,
       uplink,
       attachMode: c.attachMode,
+      expediteRcu: c.expediteRcu,
       objectPath: c.bpfObject,
       nodeName: c.nodeName,
       vtepMac: c.vtepMac,
@@ -130,7 +131,7 @@ export class Daemon {
   }
 
   private watchLinks(): void {
-    const links = new WorkloadLinks(this.native, this.config.pinDir, this.config.attachMode, this.maps!, this.log);
+    const links = new WorkloadLinks(this.native, this.config.pinDir, this.config.attachMode, this.config.expediteRcu, this.maps!, this.log);
     this.links = links;
     const onChanges = (c: { attached: string[]; forgotten: string[] }) => {
       if (c.attached.length > 0 || c.forgotten.length > 0) this.reconcileNow('link');
@@ -209,7 +210,7 @@ export class Daemon {
     try {
       this.uplinkMtu ??= uplinkMtuOf(this.maps);
       const desired = calcDesiredStateOf(this.index.split(), { nodeName: this.config.nodeName, uplinkMtu: this.uplinkMtu });
-      report = this.reconciler.reconcile(this.maps, desired, { pinDir: this.config.pinDir, attachMode: this.config.attachMode, scope: { endpoints: 'all', cluster: true } });
+      report = this.reconciler.reconcile(this.maps, desired, { pinDir: this.config.pinDir, attachMode: this.config.attachMode, expediteRcu: this.config.expediteRcu, scope: { endpoints: 'all', cluster: true } });
       report.warnings.unshift(...desired.warnings);
     } catch (err) {
       this.metrics.reconcileFailed();

@@ -21,6 +21,7 @@ export class WorkloadLinks {
     private readonly native: NativeBinding,
     private readonly pinDir: string,
     private readonly attachMode: AttachModeOption,
+    private readonly expediteRcu: boolean,
     private readonly maps: NodeMaps,
     private readonly log: Logger,
   ) {}
@@ -54,7 +55,7 @@ export class WorkloadLinks {
 
   private attach(ifname: string, changes: LinkChanges): void {
     try {
-      const res = attachWorkload(this.native, this.pinDir, ifname, this.attachMode);
+      const res = attachWorkload(this.native, this.pinDir, ifname, this.attachMode, { expediteRcu: this.expediteRcu });
       changes.attached.push(ifname);
       this.log.info('workload interface attached', { ifname, ifindex: res[0]?.ifindex, mode: res[0]?.mode });
     } catch (err) {

@@ -1,13 +1,15 @@
 /**
  * Attaching programs to tc hooks: tcx links where the kernel has them (pinned, so they outlive the
  * CLI), clsact + cls_bpf otherwise. Re-attaching replaces the program atomically (link update, or
- * filter replace at the same handle/priority): measured hitless, unlike delete + add.
+ * filter replace at the same handle/priority): measured hitless, unlike delete + add. Many hooks at
+ * once (a node load): attachPrograms, which makes each new tcx link ~10 ms cheaper (rcu.ts).
  */
 import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NativeBinding } from '../native/binding.js';
 import { BpfError } from '../native/errors.js';
 import type { PinLayout } from './bpffs.js';
+import { withExpeditedRcu } from './rcu.js';
 
 export type Hook = 'ingress' | 'egress';
 export type AttachMode = 'tcx' | 'tc';
@@ -61,6 +63,71 @@ export function attachProgram(
       return attachTc(native, layout, target, progFd);
     }
     throw err;
+  }
+}
+
+/** One program for one hook: an item of attachPrograms. */
+export interface AttachRequest extends AttachTarget {
+  progFd: number;
+}
+
+/** A failed attach, naming its hook; `cause` is what the kernel (or the pin) said. */
+export class AttachError extends Error {
+  override name = 'AttachError';
+  /** the cause's hint (PermissionError, NotSupportedError), for the CLI to show */
+  readonly hint?: string;
+
+  constructor(
+    readonly target: AttachTarget,
+    cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot attach to the ${target.hook} hook of ${target.ifname} (ifindex ${target.ifindex}): ${why}`, { cause });
+    const hint = (cause as { hint?: unknown } | null)?.hint;
+    if (typeof hint === 'string') this.hint = hint;
+  }
+}
+
+/** What attachPrograms did for one request. */
+export type AttachOutcome = ({ ok: true } & AttachResult) | { ok: false; error: AttachError };
+
+export interface AttachProgramsOptions {
+  /** expedited RCU grace periods during the batch (rcu.ts); default true */
+  expediteRcu?: boolean;
+}
+
+/**
+ * attachProgram for many hooks, in order, each with exactly its semantics: per hook, either the
+ * program runs there (link updated or created and pinned, leftover filter removed) or the error is
+ * reported in that hook's outcome, and the other hooks go on. New and detached tcx links each wait
+ * for an RCU grace period under the RTNL, which serialises them (threads don't help): the batch
+ * runs with expedited grace periods instead, ~0.1 ms per link rather than ~11.
+ */
+export function attachPrograms(
+  native: NativeBinding,
+  layout: PinLayout,
+  requests: readonly AttachRequest[],
+  mode: AttachModeOption,
+  opts: AttachProgramsOptions = {},
+): AttachOutcome[] {
+  const attachAll = () =>
+    requests.map((req): AttachOutcome => {
+      const target = { ifindex: req.ifindex, ifname: req.ifname, hook: req.hook };
+      try {
+        return { ok: true, ...attachProgram(native, layout, target, req.progFd, mode) };
+      } catch (err) {
+        return { ok: false, error: new AttachError(target, err) };
+      }
+    });
+  return requests.length > 0 && opts.expediteRcu !== false ? withExpeditedRcu(attachAll) : attachAll();
+}
+
+/** Throws for the failures of a batch: the AttachError if there is one, an AggregateError of them all if more. */
+export function throwIfAttachFailed(outcomes: readonly AttachOutcome[]): void {
+  const errors = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
+  if (errors.length === 1) throw errors[0]!;
+  if (errors.length > 1) {
+    throw new AggregateError(errors, `${errors.length} of ${outcomes.length} attaches failed: ${errors.map((e) => e.message).join('; ')}`);
   }
 }
 

@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import type { NativeBinding } from '../native/binding.js';
 import { IfFlags, type DataplaneConfig } from './abi.js';
 import {
-  attachProgram,
+  attachPrograms,
   removeAllLinkPins,
   removeTcFilter,
   removeTcxLink,
+  throwIfAttachFailed,
   type AttachMode,
   type AttachModeOption,
+  type AttachRequest,
   type Hook,
 } from './attach.js';
 import { ensureBpffs, ensurePinLayout, listPins, pinLayout, removeEmptyDirs, type PinLayout } from './bpffs.js';
@@ -26,6 +28,7 @@ import { tryRun } from '../util/exec.js';
 import { removeKernelRoutes } from './kernel-routes.js';
 import { removeNatOutgoing } from './nat-outgoing.js';
 import { removeOldPins, type MigrationReport } from './migrate.js';
+import { withExpeditedRcu } from './rcu.js';
 import { mapPinPath, openNodeMaps, type NodeMaps } from './pinned-maps.js';
 import type { MapDef } from './typed-map.js';
 
@@ -43,6 +46,8 @@ export interface LoadNodeOptions {
   vxlanPort?: number;
   /** the maps to pin (default PINNED_MAPS): tests pass defs with extra migrations */
   mapDefs?: ReadonlyArray<MapDef<unknown, unknown>>;
+  /** expedited RCU grace periods while attaching (rcu.ts): default true */
+  expediteRcu?: boolean;
 }
 
 export interface AttachedIface {
@@ -107,21 +112,19 @@ export function loadNode(native: NativeBinding, opts: LoadNodeOptions): LoadRepo
   const maps = openNodeMaps(native, opts.pinDir);
   try {
     for (const name of PROGRAMS) pinProgram(native, layout, name, loaded.programs[name]);
-    const attached: AttachedIface[] = [];
-    const attach = (ifname: string, ifindex: number, program: ProgramName, hook: Hook, role: number) => {
-      const res = attachProgram(native, layout, { ifindex, ifname, hook }, loaded.programs[program], opts.attachMode);
-      recordIface(maps, ifindex, ifname, role, res.mode);
-      attached.push({ ifname, ifindex, program, hook, ...res });
-    };
+    const hooks: HookPlan[] = [];
     for (const iface of listInterfaces(native)) {
       if (!isWorkloadInterface(iface.name)) continue;
-      for (const [program, hook] of WORKLOAD_HOOKS) attach(iface.name, iface.ifindex, program, hook, IfFlags.Workload);
+      for (const [program, hook] of WORKLOAD_HOOKS) {
+        hooks.push({ ifname: iface.name, ifindex: iface.ifindex, program, hook, role: IfFlags.Workload });
+      }
     }
     if (opts.uplink) {
-      attach(opts.uplink, config.uplinkIfindex, 'tt_from_hep', 'ingress', IfFlags.Uplink);
-      attach(opts.uplink, config.uplinkIfindex, 'tt_to_hep', 'egress', IfFlags.Uplink);
-      mirrorNeighbours(native, maps, config.uplinkIfindex);
+      const uplink = { ifname: opts.uplink, ifindex: config.uplinkIfindex, role: IfFlags.Uplink };
+      hooks.push({ ...uplink, program: 'tt_from_hep', hook: 'ingress' }, { ...uplink, program: 'tt_to_hep', hook: 'egress' });
     }
+    const attached = attachAll(native, layout, maps, hooks, (p) => loaded.programs[p], opts);
+    if (opts.uplink) mirrorNeighbours(native, maps, config.uplinkIfindex);
     const pruned = pruneIfstate(native, layout, maps, new Set(attached.map((a) => a.ifindex)));
     // Every hook runs the new programs now: nothing uses the old layouts any more.
     removeOldPins([...loaded.migrations.map((m) => m.oldPin), ...loaded.stalePins]);
@@ -132,16 +135,51 @@ export function loadNode(native: NativeBinding, opts: LoadNodeOptions): LoadRepo
   }
 }
 
+/** One hook to attach: which program, and the interface's role in ifstate. */
+interface HookPlan {
+  ifname: string;
+  ifindex: number;
+  program: ProgramName;
+  hook: Hook;
+  role: number;
+}
+
+/**
+ * Attaches every planned hook in one batch and records the attached interfaces in ifstate. A hook
+ * that fails does not stop the others; the failures are thrown after the rest is recorded.
+ */
+function attachAll(
+  native: NativeBinding,
+  layout: PinLayout,
+  maps: NodeMaps,
+  hooks: readonly HookPlan[],
+  progFd: (program: ProgramName) => number,
+  opts: { attachMode: AttachModeOption; expediteRcu?: boolean },
+): AttachedIface[] {
+  const requests: AttachRequest[] = hooks.map((h) => ({ ifindex: h.ifindex, ifname: h.ifname, hook: h.hook, progFd: progFd(h.program) }));
+  const outcomes = attachPrograms(native, layout, requests, opts.attachMode, { expediteRcu: opts.expediteRcu });
+  const attached: AttachedIface[] = [];
+  outcomes.forEach((res, i) => {
+    if (!res.ok) return;
+    const { ifname, ifindex, program, hook, role } = hooks[i]!;
+    recordIface(maps, ifindex, ifname, role, res.mode);
+    attached.push({ ifname, ifindex, program, hook, mode: res.mode, replaced: res.replaced });
+  });
+  throwIfAttachFailed(outcomes);
+  return attached;
+}
+
 /** Forgets interfaces that are gone or no longer ours to manage, detaching what is left of them. */
 function pruneIfstate(native: NativeBinding, layout: PinLayout, maps: NodeMaps, keep: Set<number>): string[] {
-  const pruned: string[] = [];
-  for (const [ifindex, state] of maps.ifstate.entries()) {
-    if (keep.has(ifindex)) continue;
-    detachIface(native, layout, ifindex, state.name);
-    maps.ifstate.delete(ifindex);
-    pruned.push(state.name);
-  }
-  return pruned;
+  const gone = maps.ifstate.entries().filter(([ifindex]) => !keep.has(ifindex));
+  if (gone.length === 0) return [];
+  return withExpeditedRcu(() =>
+    gone.map(([ifindex, state]) => {
+      detachIface(native, layout, ifindex, state.name);
+      maps.ifstate.delete(ifindex);
+      return state.name;
+    }),
+  );
 }
 
 function detachIface(native: NativeBinding, layout: PinLayout, ifindex: number, ifname: string): void {
@@ -166,23 +204,24 @@ function removeClsactIfEmpty(ifname: string): void {
 }
 
 /** Attaches the workload programs to one interface, using the pinned programs of the last load. */
-export function attachWorkload(native: NativeBinding, pinDir: string, ifname: string, mode: AttachModeOption): AttachedIface[] {
+export function attachWorkload(
+  native: NativeBinding,
+  pinDir: string,
+  ifname: string,
+  mode: AttachModeOption,
+  opts: { expediteRcu?: boolean } = {},
+): AttachedIface[] {
   const layout = pinLayout(pinDir);
   const ifindex = native.ifNameToIndex(ifname);
   if (ifindex === 0) throw new Error(`interface ${ifname} does not exist in this network namespace`);
   const maps = openNodeMaps(native, pinDir);
+  const progFds = new Map<ProgramName, number>();
   try {
-    return WORKLOAD_HOOKS.map(([program, hook]) => {
-      const progFd = native.objGet(join(layout.progs, program));
-      try {
-        const res = attachProgram(native, layout, { ifindex, ifname, hook }, progFd, mode);
-        recordIface(maps, ifindex, ifname, IfFlags.Workload, res.mode);
-        return { ifname, ifindex, program, hook, ...res };
-      } finally {
-        native.close(progFd);
-      }
-    });
+    for (const [program] of WORKLOAD_HOOKS) progFds.set(program, native.objGet(join(layout.progs, program)));
+    const hooks = WORKLOAD_HOOKS.map(([program, hook]) => ({ ifname, ifindex, program, hook, role: IfFlags.Workload }));
+    return attachAll(native, layout, maps, hooks, (p) => progFds.get(p)!, { attachMode: mode, expediteRcu: opts.expediteRcu });
   } finally {
+    for (const fd of progFds.values()) native.close(fd);
     maps.close();
   }
 }
@@ -195,22 +234,25 @@ export interface UnloadReport {
 }
 
 export function unloadNode(native: NativeBinding, pinDir: string): UnloadReport {
-  const layout = pinLayout(pinDir);
-  const detached: string[] = [];
-  if (existsSync(mapPinPath(pinDir, ifstateMap))) {
-    const maps = openNodeMaps(native, pinDir);
-    try {
-      for (const [ifindex, state] of maps.ifstate.entries()) {
-        detachIface(native, layout, ifindex, state.name);
-        detached.push(state.name);
+  // Each tcx link detached waits for an RCU grace period: expedite them (rcu.ts).
+  return withExpeditedRcu(() => {
+    const layout = pinLayout(pinDir);
+    const detached: string[] = [];
+    if (existsSync(mapPinPath(pinDir, ifstateMap))) {
+      const maps = openNodeMaps(native, pinDir);
+      try {
+        for (const [ifindex, state] of maps.ifstate.entries()) {
+          detachIface(native, layout, ifindex, state.name);
+          detached.push(state.name);
+        }
+      } finally {
+        maps.close();
       }
-    } finally {
-      maps.close();
     }
-  }
-  const kernelRoutes = removeKernelRoutes();
-  removeNatOutgoing();
-  return { detached, unpinned: removeAllPins(native, pinDir), kernelRoutes };
+    const kernelRoutes = removeKernelRoutes();
+    removeNatOutgoing();
+    return { detached, unpinned: removeAllPins(native, pinDir), kernelRoutes };
+  });
 }
 
 /** Removes every pin under pinDir (links are detached first) and the folders. */

@@ -63,6 +63,8 @@ export interface ReconcileReport {
 export interface ReconcileOptions {
   pinDir: string;
   attachMode: AttachModeOption;
+  /** expedited RCU grace periods while attaching (rcu.ts); default true */
+  expediteRcu?: boolean;
   scope: ReconcileScope;
 }
 
@@ -184,7 +186,7 @@ export class Reconciler {
     for (const p of eps.placed) {
       if (maps.ifstate.lookup(p.ifindex)?.name === p.ifname) continue;
       try {
-        attachWorkload(this.native, opts.pinDir, p.ifname, opts.attachMode);
+        attachWorkload(this.native, opts.pinDir, p.ifname, opts.attachMode, { expediteRcu: opts.expediteRcu });
         report.attached.push(p.ifname);
       } catch (err) {
         report.warnings.push(`cannot attach to ${p.ifname} (endpoint ${p.name}): ${(err as Error).message}`);

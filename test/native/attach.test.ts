@@ -2,9 +2,12 @@
  * Attaching: tcx links and clsact/cls_bpf filters on a veth pair in a private network namespace
  * (tt-nat-<random>, always deleted). No traffic is sent. Real kernel, as root.
  */
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
+import { AttachError, attachedPrograms, attachPrograms, type AttachRequest } from '../../src/dataplane/attach.js';
+import { ensurePinLayout } from '../../src/dataplane/bpffs.js';
+import { RCU_EXPEDITED } from '../../src/dataplane/rcu.js';
 import type { ObjectHandle } from '../../src/native/binding.js';
 import { BpfError, KeyExistsError } from '../../src/native/errors.js';
 import { native } from '../../src/native/index.js';
@@ -148,4 +151,96 @@ describe.skipIf(!IS_ROOT)(`tc and tcx attach (${IS_ROOT ? 'root' : SKIP_REASON})
     expect(inside).toBeGreaterThan(0);
     expect(native.ifNameToIndex('ttb0')).toBe(0);
   });
+
+  describe('attachPrograms (batch)', () => {
+    const batchNs = new TestNetns('tt-batch');
+    const names = ['ttw0', 'ttw1', 'ttw2'];
+    let batchPins: ReturnType<typeof makePinDir> | undefined;
+    let ifindexes: number[] = [];
+
+    beforeAll(() => {
+      batchNs.create(names.map((n, i) => [n, `ttv${i}`]));
+      ifindexes = batchNs.run(() => names.map((n) => native.ifNameToIndex(n)));
+      batchPins = makePinDir();
+    });
+
+    afterAll(() => {
+      batchNs.destroy();
+      batchPins?.remove();
+    });
+
+    const requests = (progFd: number): AttachRequest[] =>
+      names.flatMap((ifname, i) => [
+        { ifname, ifindex: ifindexes[i]!, hook: 'ingress' as const, progFd },
+        { ifname, ifindex: ifindexes[i]!, hook: 'egress' as const, progFd },
+      ]);
+    const programsOn = (ifindex: number) => batchNs.run(() => attachedPrograms(native, ifindex));
+
+    it('attaches every hook, and a second run replaces each link in place', () => {
+      const layout = ensurePinLayout(batchPins!.path);
+      const rcuBefore = readFileSync(RCU_EXPEDITED, 'utf8');
+      const first = batchNs.run(() => attachPrograms(native, layout, requests(progA), 'tcx'));
+      expect(first).toEqual(Array(6).fill({ ok: true, mode: 'tcx', replaced: false }));
+      for (const ifindex of ifindexes) {
+        expect(programsOn(ifindex)).toEqual([
+          { hook: 'ingress', mode: 'tcx', progId: idA, name: 'nf_prog' },
+          { hook: 'egress', mode: 'tcx', progId: idA, name: 'nf_prog' },
+        ]);
+      }
+      const linkIds = () => readdirSync(layout.links).sort().map((pin) => linkIdOf(join(layout.links, pin)));
+      const ids = linkIds();
+      expect(ids).toHaveLength(6);
+
+      const second = batchNs.run(() => attachPrograms(native, layout, requests(progB), 'tcx'));
+      expect(second).toEqual(Array(6).fill({ ok: true, mode: 'tcx', replaced: true }));
+      for (const ifindex of ifindexes) expect(programsOn(ifindex).map((p) => p.progId)).toEqual([idB, idB]); // not [idA, idB]
+      expect(linkIds()).toEqual(ids); // the same links, their program swapped
+      expect(readFileSync(RCU_EXPEDITED, 'utf8')).toBe(rcuBefore); // the global switch is put back
+    });
+
+    it('reports a failed hook without stopping or undoing the others', () => {
+      const layout = ensurePinLayout(batchPins!.path);
+      const [w0, w1] = requests(progA).filter((r) => r.hook === 'egress');
+      const missing: AttachRequest = { ifname: 'ttgone0', ifindex: 0x7ffffff0, hook: 'ingress', progFd: progA };
+      const out = batchNs.run(() => attachPrograms(native, layout, [w0!, missing, w1!], 'tcx'));
+      expect(out[0]).toEqual({ ok: true, mode: 'tcx', replaced: true });
+      expect(out[2]).toEqual({ ok: true, mode: 'tcx', replaced: true });
+      const failed = out[1]!;
+      expect(failed.ok).toBe(false);
+      if (failed.ok) return;
+      expect(failed.error).toBeInstanceOf(AttachError);
+      expect(failed.error.target).toEqual({ ifname: 'ttgone0', ifindex: 0x7ffffff0, hook: 'ingress' });
+      expect(failed.error.message).toMatch(/ingress hook of ttgone0 \(ifindex 2147483632\): bpf_link_create: .*No such device/);
+      expect(failed.error.cause).toMatchObject({ op: 'bpf_link_create', code: 'ENODEV' });
+      expect(existsSync(join(layout.links, 'ttgone0_ingress'))).toBe(false); // nothing half-made
+      for (const ifindex of ifindexes.slice(0, 2)) {
+        expect(programsOn(ifindex)).toEqual([
+          { hook: 'ingress', mode: 'tcx', progId: idB, name: 'nf_other' }, // untouched by this batch
+          { hook: 'egress', mode: 'tcx', progId: idA, name: 'nf_prog' },
+        ]);
+      }
+    });
+
+    it('tc mode: replaces the tcx links by filters', () => {
+      const layout = ensurePinLayout(batchPins!.path);
+      const tc = batchNs.run(() => attachPrograms(native, layout, requests(progA), 'tc'));
+      expect(tc.every((o) => o.ok && o.mode === 'tc')).toBe(true);
+      for (const ifindex of ifindexes) {
+        expect(programsOn(ifindex).map((p) => [p.hook, p.mode, p.progId])).toEqual([
+          ['ingress', 'tc', idA],
+          ['egress', 'tc', idA],
+        ]);
+      }
+      expect(readdirSync(layout.links)).toEqual([]); // the tcx links are detached and unpinned
+    });
+  });
 });
+
+function linkIdOf(pin: string): number {
+  const fd = native.objGet(pin);
+  try {
+    return native.linkInfo(fd).id;
+  } finally {
+    native.close(fd);
+  }
+}

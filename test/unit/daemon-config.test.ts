@@ -24,6 +24,7 @@ describe('loadDaemonConfig', () => {
       uplink: 'eth0',
       pinDir: '/sys/fs/bpf/tortie',
       attachMode: 'auto',
+      expediteRcu: true,
       vxlanVni: 4096,
       vxlanPort: 4789,
       datastore: { type: 'file', path: '/etc/tortie/cluster.yaml' },
