@@ -13,7 +13,8 @@ import { vtepMacForNode } from '../model/node.js';
 import type { Resource } from '../model/resources.js';
 import { sortByRouteCidr } from './route-format.js';
 import { splitResources, type SplitResources } from './split.js';
-import { byText, collectRouteInputs, type NodeInfo, type PoolInfo } from './route-inputs.js';
+import { byText, collectRouteInputs, type BlockInfo, type NodeInfo, type PoolInfo } from './route-inputs.js';
+import { memo } from './memo.js';
 import { collectFloatingIps, collectUnmanagedIps, type FloatingIp } from './workload-ips.js';
 
 export interface RouteEntry {
@@ -127,12 +128,76 @@ export function calcClusterRoutes(resources: readonly Resource[], self: Self): C
   return calcClusterRoutesOf(self, splitResources(resources, self.nodeName));
 }
 
+/** A node's host route CIDR, made once per node address rather than on every pass (5,000 nodes). */
+const hostCidr = memo((addr: NonNullable<NodeInfo['addr']>) => `${addr.ip}/32`);
+
+/** What a route calculation reads besides the resource at hand. */
+interface RouteContext {
+  nodeName: string;
+  nodes: ReadonlyMap<string, NodeInfo>;
+  pools: readonly PoolInfo[];
+  me: NodeInfo['addr'];
+}
+
+/** A route asked for, or why it cannot be (a warning). */
+type Ask = Candidate | string;
+
+/**
+ * A route to a workload CIDR living on another node, encapsulated as `pool` says (unencapsulated
+ * without one); the pool's own flags only when the CIDR is inside it.
+ */
+function remoteRoute(ctx: RouteContext, cidr: string, type: 'RemoteBlock' | 'RemoteWorkload', pool: IPPool | undefined, node: string, inPool = true): Ask {
+  const info = ctx.nodes.get(node);
+  if (!info?.addr) return `${cidr}: node ${node} ${info ? 'has no IPv4 address' : 'is unknown'}; not routed`;
+  const flags = pool ? (inPool ? poolFlags(pool) : 0) | encapFlags(pool, ctx.me, info.addr.ip) : 0;
+  return { entry: { cidr, type, flags, nextHop: info.addr.ip }, owner: node };
+}
+
+/** The block's own route, and /32s for addresses in it that other nodes borrowed. */
+function blockRoutes(ctx: RouteContext, b: BlockInfo): Ask[] {
+  const pool = poolOf(ctx.pools, b.parsed)?.pool;
+  if (!pool) return [`block ${b.cidr} is in no IPv4 IP pool; not routed`];
+  const asks: Ask[] = [];
+  const host = b.block.affinityHost;
+  if (host === ctx.nodeName) asks.push({ entry: { cidr: b.cidr, type: 'LocalBlock', flags: poolFlags(pool), nextHop: NO_HOP }, owner: host });
+  else if (host !== null) asks.push(remoteRoute(ctx, b.cidr, 'RemoteBlock', pool, host));
+  // Borrowed IPs: in use on a node other than the block's (Calico's NonAffineAllocations). In a block
+  // with no host affinity every attributed IP counts, as in Felix. Our own are local endpoints.
+  const borrowed = (user: string | undefined): user is string => !!user && user !== host && user !== ctx.nodeName;
+  if (!b.block.attributes.some((a) => borrowed(a.secondary?.['node']))) return asks; // most blocks: no address to list
+  for (const alloc of ipv4Allocations(b.block)) {
+    const user = alloc.attribute?.secondary?.['node'];
+    if (borrowed(user)) asks.push(remoteRoute(ctx, `${alloc.ip}/32`, 'RemoteWorkload', pool, user));
+  }
+  return asks;
+}
+
+/**
+ * blockRoutes of each block, remembered while the pools, the nodes and this node's name stay the
+ * same objects (collectRouteInputs keeps them so): after a change to one block of 5,000, only that
+ * block is asked again. The asks are shared between passes; the result copies what it lists.
+ */
+let remembered: { ctx: RouteContext; byBlock: WeakMap<BlockInfo['block'], Ask[]> } | undefined;
+function rememberedBlockRoutes(ctx: RouteContext): (b: BlockInfo) => Ask[] {
+  const last = remembered?.ctx;
+  if (!last || last.pools !== ctx.pools || last.nodes !== ctx.nodes || last.nodeName !== ctx.nodeName) {
+    remembered = { ctx, byBlock: new WeakMap() };
+  }
+  const byBlock = remembered!.byBlock;
+  return (b) => {
+    let asks = byBlock.get(b.block);
+    if (!asks) byBlock.set(b.block, (asks = blockRoutes(ctx, b)));
+    return asks;
+  };
+}
+
 /** The same from the resources split by splitResources (or kept split by a ClusterIndex). */
 export function calcClusterRoutesOf(self: Self, split: SplitResources): ClusterRoutes {
   const warnings: string[] = [];
   const { nodes, pools, blocks } = collectRouteInputs(split, warnings);
   const me = nodes.get(self.nodeName)?.addr;
   if (!me) warnings.push(`no Node ${self.nodeName} with an IPv4 address: CrossSubnet pools will always encapsulate`);
+  const ctx: RouteContext = { nodeName: self.nodeName, nodes, pools, me };
 
   const table = new Map<string, Candidate>();
   const add = (entry: RouteEntry, owner: string): void => {
@@ -143,39 +208,15 @@ export function calcClusterRoutesOf(self: Self, split: SplitResources): ClusterR
     if (warn) warnings.push(`${entry.cidr} is claimed by ${prev.owner} and ${owner}; using ${keep.owner}, not ${lost}`);
     table.set(entry.cidr, keep);
   };
-
-  // A route to a workload CIDR living on another node, encapsulated as `pool` says (unencapsulated
-  // without one); the pool's own flags only when the CIDR is inside it.
-  const remote = (cidr: string, type: 'RemoteBlock' | 'RemoteWorkload', pool: IPPool | undefined, node: string, inPool = true): void => {
-    const info = nodes.get(node);
-    if (!info?.addr) {
-      warnings.push(`${cidr}: node ${node} ${info ? 'has no IPv4 address' : 'is unknown'}; not routed`);
-      return;
-    }
-    const flags = pool ? (inPool ? poolFlags(pool) : 0) | encapFlags(pool, me, info.addr.ip) : 0;
-    add({ cidr, type, flags, nextHop: info.addr.ip }, node);
+  const take = (ask: Ask): void => {
+    if (typeof ask === 'string') warnings.push(ask);
+    else add(ask.entry, ask.owner);
   };
+  const remote = (...args: [string, 'RemoteBlock' | 'RemoteWorkload', IPPool | undefined, string, boolean?]) => take(remoteRoute(ctx, ...args));
 
   for (const p of pools) add({ cidr: formatCidr(p.cidr), type: 'Pool', flags: poolFlags(p.pool), nextHop: NO_HOP }, `pool ${p.name}`);
-
-  for (const b of blocks) {
-    const pool = poolOf(pools, b.parsed)?.pool;
-    if (!pool) {
-      warnings.push(`block ${b.cidr} is in no IPv4 IP pool; not routed`);
-      continue;
-    }
-    const host = b.block.affinityHost;
-    if (host === self.nodeName) add({ cidr: b.cidr, type: 'LocalBlock', flags: poolFlags(pool), nextHop: NO_HOP }, host);
-    else if (host !== null) remote(b.cidr, 'RemoteBlock', pool, host);
-    // Borrowed IPs: in use on a node other than the block's (Calico's NonAffineAllocations). In a block
-    // with no host affinity every attributed IP counts, as in Felix. Our own are local endpoints.
-    const borrowed = (user: string | undefined): user is string => !!user && user !== host && user !== self.nodeName;
-    if (!b.block.attributes.some((a) => borrowed(a.secondary?.['node']))) continue; // most blocks: no address to list
-    for (const alloc of ipv4Allocations(b.block)) {
-      const user = alloc.attribute?.secondary?.['node'];
-      if (borrowed(user)) remote(`${alloc.ip}/32`, 'RemoteWorkload', pool, user);
-    }
-  }
+  const routesOfBlock = rememberedBlockRoutes(ctx);
+  for (const b of blocks) for (const ask of routesOfBlock(b)) take(ask);
 
   // Floating IPs: DNAT on the owning node, a /32 to it everywhere else (encapsulated as the pool of
   // the pod's own IP); endpoint IPs outside every block (ipAddrsNoIpam) the same way.
@@ -198,7 +239,7 @@ export function calcClusterRoutesOf(self: Self, split: SplitResources): ClusterR
   for (const [name, info] of nodes) {
     if (!info.addr) continue;
     const type = name === self.nodeName ? 'LocalHost' : 'RemoteHost';
-    add({ cidr: `${info.addr.ip}/32`, type, flags: 0, nextHop: info.addr.ip }, name);
+    add({ cidr: hostCidr(info.addr), type, flags: 0, nextHop: info.addr.ip }, name);
   }
 
   const kept = sortByRouteCidr([...table.values()], (c) => c.entry.cidr);

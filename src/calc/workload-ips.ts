@@ -6,6 +6,7 @@
  */
 import { parseIPv4, type ParsedCidr } from '../model/ip.js';
 import { quickAddress } from './ipv4.js';
+import { memo } from './memo.js';
 import type { Resource } from '../model/resources.js';
 import type { WorkloadEndpoint } from '../model/workload-endpoint.js';
 import { endpointKey } from './endpoints.js';
@@ -118,6 +119,9 @@ export function collectFloatingIps(resources: readonly Resource[], warnings: str
   return out;
 }
 
+/** One per list of blocks (collectRouteInputs hands out the same list while the blocks stay the same). */
+const networksOf = memo((blocks: readonly BlockInfo[]) => new BlockNetworks(blocks));
+
 /** Whether any IPv4 address of the endpoint is inside none of the blocks. */
 export function hasUnmanagedIp(wep: WorkloadEndpoint, blocks: BlockNetworks): boolean {
   for (const net of wep.spec.ipNetworks) if (!blocks.has(ipv4Of(net)) && isV4(net)) return true;
@@ -126,7 +130,8 @@ export function hasUnmanagedIp(wep: WorkloadEndpoint, blocks: BlockNetworks): bo
 
 /** Endpoint IPv4 addresses inside no known IPAM block. */
 export function collectUnmanagedIps(resources: readonly Resource[], blocks: readonly BlockInfo[]): UnmanagedIp[] {
-  const networks = new BlockNetworks(blocks);
+  if (resources.length === 0) return []; // the daemon's usual case: its ClusterIndex lists only candidates
+  const networks = networksOf(blocks);
   const out: UnmanagedIp[] = [];
   for (const wep of workloadEndpoints(resources, (w) => hasUnmanagedIp(w, networks))) {
     const ips = wep.spec.ipNetworks.map(addressOf).filter(isV4);

@@ -46,6 +46,11 @@ export const DaemonConfigSchema = z.strictObject({
    * after a quiet spell goes at once, a burst waits and goes together
    */
   debounceMs: z.int().min(0).max(60_000).default(20),
+  /**
+   * between passes the daemon follows tt_routes and the kernel's routes by what it wrote; every
+   * resyncMs it reads them again, which repairs what was changed behind its back
+   */
+  resyncMs: z.int().min(1000).max(86_400_000).default(60_000),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -50,6 +50,7 @@ export class Daemon {
   private ready = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
   /** performance.now() when the last reconcile pass started (-Infinity: none yet) */
   private lastPassAt = -Infinity;
   private lastPassMs = 0;
@@ -84,6 +85,10 @@ export class Daemon {
       this.mirror = new NeighbourMirror(this.native, this.maps, loaded.config.uplinkIfindex, log);
       this.mirror.start();
     }
+    this.resyncTimer = setInterval(() => {
+      this.reconciler.resync();
+      this.schedule('resync');
+    }, config.resyncMs).unref();
     await this.datastore.start(this.listener());
   }
 
@@ -91,6 +96,7 @@ export class Daemon {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.linkWatcher?.close();
     this.mirror?.stop();
     await this.datastore.stop().catch((err: unknown) => this.log.warn('datastore did not stop cleanly', { error: err }));

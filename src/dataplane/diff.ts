@@ -74,20 +74,31 @@ export function diffEncoded<K, V>(
   current: ReadonlyMap<string, string>,
   decode: (keyBytes: string, valueBytes: string) => readonly [K, V],
   owns: (key: K, value: V) => boolean,
-): TableDiff<K, V> {
+): EncodedDiff<K, V> {
   const wanted = new Set<string>();
-  const diff: TableDiff<K, V> = { add: [], change: [], remove: [] };
+  const diff: EncodedDiff<K, V> = { add: [], change: [], remove: [], written: [], removedBytes: [] };
   for (const e of desired) {
     if (wanted.has(e.keyBytes)) continue; // the first of two entries for one key wins
     wanted.add(e.keyBytes);
     const have = current.get(e.keyBytes);
-    if (have === undefined) diff.add.push([e.key, e.value]);
-    else if (have !== e.valueBytes) diff.change.push([e.key, e.value]);
+    if (have === e.valueBytes) continue;
+    (have === undefined ? diff.add : diff.change).push([e.key, e.value]);
+    diff.written.push(e);
   }
   for (const [keyBytes, valueBytes] of current) {
     if (wanted.has(keyBytes)) continue;
     const [key, value] = decode(keyBytes, valueBytes);
-    if (owns(key, value)) diff.remove.push(key);
+    if (!owns(key, value)) continue;
+    diff.remove.push(key);
+    diff.removedBytes.push(keyBytes);
   }
   return diff;
+}
+
+/** A diffEncoded result, with the encodings of what it writes and removes (to follow the map without reading it). */
+export interface EncodedDiff<K, V> extends TableDiff<K, V> {
+  /** the entries of add and change */
+  written: Array<EncodedEntry<K, V>>;
+  /** the keys of remove */
+  removedBytes: string[];
 }

@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { native } from '../../src/native/index.js';
+import { RouteType } from '../../src/dataplane/abi.js';
+import { openNodeMaps } from '../../src/dataplane/pinned-maps.js';
+import { run } from '../../src/util/exec.js';
 import { objectPath } from '../../src/dataplane/object-path.js';
 import { buildPod, podMac } from '../../src/lab/build.js';
 import { labDown, labUp } from '../../src/lab/index.js';
@@ -98,7 +101,8 @@ beforeAll(async () => {
   replaceFile(clusterFile, clusterYaml());
   for (const node of spec.nodes) {
     const port = randomPort();
-    configs.set(node.name, writeDaemonConfig(dir, node, { type: 'file', path: clusterFile }, port));
+    // A resync every second, so that the test of repairs made behind the daemon's back is quick.
+    configs.set(node.name, writeDaemonConfig(dir, node, { type: 'file', path: clusterFile }, port, { resyncMs: 1000 }));
     ports.set(node.name, port);
   }
   await Promise.all(spec.nodes.map((node) => launch(node)));
@@ -179,6 +183,24 @@ describe('tortie daemon following a file', () => {
     expect(await eventually(() => routes().includes('10.24.2.0/26 remote-block'))).toBe(true);
     expect(routes()).not.toContain('10.24.2.2/32 remote-workload');
     expect(sentToNode2()).toBe(true);
+  });
+
+  it('a route removed behind the daemon’s back (map and kernel) is back after the next resync', async () => {
+    const block = { prefixLen: 26, addr: '10.24.2.0' };
+    const kernelRoute = () => run(['ip', '-n', n1.netns, '-4', 'route', 'show', '10.24.2.0/26', 'proto', '116']).trim();
+    const maps = openNodeMaps(native, n1.pinDir);
+    try {
+      const inMap = () => maps.routes.lookup(block)?.type === RouteType.RemoteBlock;
+      expect(inMap()).toBe(true);
+      expect(kernelRoute()).not.toBe('');
+      maps.routes.delete(block);
+      run(['ip', '-n', n1.netns, 'route', 'del', '10.24.2.0/26', 'proto', '116']);
+      expect(inMap()).toBe(false);
+      expect(await eventually(() => inMap() && kernelRoute() !== '')).toBe(true);
+      expect(reaches(pod(n1, 0), pod(n2, 0).ip)).toBe(true);
+    } finally {
+      maps.close();
+    }
   });
 
   it('changing the pool from VXLAN to IPIP switches the encapsulation', async () => {

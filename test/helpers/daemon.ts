@@ -35,9 +35,15 @@ export function randomPort(): number {
   return randomInt(20_000, 60_000);
 }
 
-export function writeDaemonConfig(dir: string, node: LabNode, datastore: Record<string, unknown>, port: number): string {
+export function writeDaemonConfig(
+  dir: string,
+  node: LabNode,
+  datastore: Record<string, unknown>,
+  port: number,
+  extra: Record<string, unknown> = {},
+): string {
   const path = join(dir, `${node.name}.yaml`);
-  const config = { nodeName: node.name, uplink: node.uplink, pinDir: node.pinDir, datastore, listen: `127.0.0.1:${port}`, debounceMs: 50, logLevel: 'debug' };
+  const config = { nodeName: node.name, uplink: node.uplink, pinDir: node.pinDir, datastore, listen: `127.0.0.1:${port}`, debounceMs: 50, logLevel: 'debug', ...extra };
   writeFileSync(path, stringify(config));
   return path;
 }

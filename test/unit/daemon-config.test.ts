@@ -30,6 +30,7 @@ describe('loadDaemonConfig', () => {
       datastore: { type: 'file', path: '/etc/tortie/cluster.yaml' },
       listen: '127.0.0.1:9093',
       debounceMs: 20,
+      resyncMs: 60000,
       logLevel: 'info',
     });
     const overridden = await loadDaemonConfig({ config, node: 'node9', listen: '0.0.0.0:9100', etcdEndpoints: 'http://10.0.0.1:2379, http://10.0.0.2:2379' }, {});
