@@ -72,9 +72,19 @@ export class Daemon {
   async start(): Promise<void> {
     const { config, log } = this;
     log.info('starting', { nodeName: config.nodeName, uplink: config.uplink, pinDir: config.pinDir, datastore: config.datastore.type, listen: config.listen });
-    const loaded = this.load();
+    // The full list goes out first and is read while the dataplane loads; its callbacks cannot run
+    // before the maps are open (loading is synchronous), and a pass waits for `synced` anyway.
+    const started = this.datastore.start(this.listener());
+    started.catch(() => undefined); // awaited below
+    let loaded: LoadReport;
+    try {
+      loaded = this.load();
+      this.maps = openNodeMaps(this.native, config.pinDir);
+    } catch (err) {
+      await this.datastore.stop().catch(() => undefined);
+      throw err;
+    }
     this.uplinkIfindex = loaded.config.uplinkIfindex;
-    this.maps = openNodeMaps(this.native, config.pinDir);
     this.http = await startHttp(config.listen, this.metrics.registry, {
       unhealthy: () => this.unhealthy(),
       notReady: () => (this.ready ? null : `waiting for the first full sync from the ${config.datastore.type} datastore`),
@@ -89,7 +99,7 @@ export class Daemon {
       this.reconciler.resync();
       this.schedule('resync');
     }, config.resyncMs).unref();
-    await this.datastore.start(this.listener());
+    await started;
   }
 
   async stop(): Promise<void> {
