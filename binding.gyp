@@ -17,6 +17,7 @@
         "native/src/netns.cc",
         "native/src/object.cc",
         "native/src/prog.cc",
+        "native/src/route.cc",
         "native/src/tc.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tortie::InitNetns(env, exports);
   tortie::InitBtf(env, exports);
   tortie::InitNetlink(env, exports);
+  tortie::InitRoute(env, exports);
   tortie::InitNeighWatch(env, exports);
   tortie::InitLinkWatch(env, exports);
   return exports;

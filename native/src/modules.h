@@ -14,6 +14,7 @@ void InitProg(Napi::Env env, Napi::Object exports);
 void InitNetns(Napi::Env env, Napi::Object exports);
 void InitBtf(Napi::Env env, Napi::Object exports);
 void InitNetlink(Napi::Env env, Napi::Object exports);
+void InitRoute(Napi::Env env, Napi::Object exports);
 void InitNeighWatch(Napi::Env env, Napi::Object exports);
 void InitLinkWatch(Napi::Env env, Napi::Object exports);
 

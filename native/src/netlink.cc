@@ -35,26 +35,6 @@ std::string FormatMac(const uint8_t *b) {
   return s;
 }
 
-// Closes the fd on every way out of NeighList.
-struct FdGuard {
-  int fd;
-  ~FdGuard() {
-    if (fd >= 0) close(fd);
-  }
-};
-
-// Receives one datagram from the kernel (port id 0); other senders are ignored. -1 with errno.
-ssize_t RecvKernel(int fd, std::vector<char> &buf) {
-  for (;;) {
-    sockaddr_nl from = {};
-    socklen_t fromLen = sizeof(from);
-    ssize_t n = recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr *>(&from), &fromLen);
-    if (n < 0 && errno == EINTR) continue;
-    if (n >= 0 && from.nl_pid != 0) continue;
-    return n;
-  }
-}
-
 enum class Dump { kDone, kInterrupted, kFailed };
 
 // One RTM_GETNEIGH dump into `out`. On kFailed, `op`/`err` say what failed.
@@ -139,6 +119,17 @@ int RtnlOpen(uint32_t groups, bool nonblock) {
     return -1;
   }
   return fd;
+}
+
+ssize_t RecvKernel(int fd, std::vector<char> &buf, int flags) {
+  for (;;) {
+    sockaddr_nl from = {};
+    socklen_t fromLen = sizeof(from);
+    ssize_t n = recvfrom(fd, buf.data(), buf.size(), flags, reinterpret_cast<sockaddr *>(&from), &fromLen);
+    if (n < 0 && errno == EINTR) continue;
+    if (n >= 0 && from.nl_pid != 0) continue;
+    return n;
+  }
 }
 
 bool ParseNeigh(const nlmsghdr *h, Neigh *out) {

@@ -1,18 +1,33 @@
-// Raw NETLINK_ROUTE sockets and neighbour messages, shared by neighList (netlink.cc) and
-// neighWatch (neigh_watch.cc). No libmnl/libnl: the few structs we need are in the uapi headers.
+// Raw NETLINK_ROUTE sockets and neighbour messages, shared by neighList (netlink.cc),
+// neighWatch (neigh_watch.cc) and the route functions (route.cc). No libmnl/libnl: the few structs we need are in the uapi headers.
 #pragma once
 
 #include <linux/netlink.h>
 #include <napi.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tortie {
 
 // A NETLINK_ROUTE socket in the calling thread's current netns (sockets stay in the netns they
 // were created in), bound to the multicast `groups` (0 = none). Returns the fd, or -1 with errno.
 int RtnlOpen(uint32_t groups, bool nonblock);
+
+// Closes the fd on every way out of a function.
+struct FdGuard {
+  int fd;
+  ~FdGuard() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+// Receives one datagram from the kernel (port id 0) into `buf`; other senders are ignored, EINTR
+// retried. `flags` as for recvfrom (MSG_DONTWAIT). Returns its length, or -1 with errno.
+ssize_t RecvKernel(int fd, std::vector<char> &buf, int flags = 0);
 
 // An AF_INET neighbour from an RTM_NEWNEIGH/RTM_DELNEIGH message.
 struct Neigh {

@@ -4,13 +4,18 @@
  * through the uplink (its gateway when the node is not on-link) with the MTU left after
  * encapsulation; tt_to_hep adds the tunnel header on the way out. Tagged with Tortie's route
  * protocol so they can be told apart and removed. A cluster has thousands: only routes that are
- * missing or different are written, all through one `ip -batch` process, and after the first sync
- * the routes are not listed again (KernelRoutes remembers what it wrote).
+ * missing or different are written, all in one rtnetlink batch (native routeWrite: no `ip` process,
+ * which would block a big daemon's event loop for a fork each), and after the first sync the routes
+ * are not listed again (KernelRoutes remembers what it wrote).
  */
-import { run, runJson, tryRun } from '../util/exec.js';
+import { errnoCode } from '../native/errors.js';
+import type { NativeBinding, RouteOp } from '../native/binding.js';
 
 export const TORTIE_ROUTE_PROTO = 116;
-const PROTO = String(TORTIE_ROUTE_PROTO);
+
+const ESRCH = 3;
+/** How many failures an error message lists before "and N more". */
+const FAILURES_SHOWN = 5;
 
 export interface DesiredKernelRoute {
   cidr: string;
@@ -27,66 +32,85 @@ export interface DesiredLocalNatRoute {
 
 interface KernelRouteState {
   gateway?: string;
-  dev?: string;
+  /** by index, not name: a device deleted and created again under its name has lost its routes */
+  ifindex: number;
   mtu?: number;
 }
 
-interface IpRouteJson {
-  dst: string;
-  gateway?: string;
-  dev?: string;
-  metrics?: Array<{ mtu?: number }>;
+/** How the uplink reaches a next hop: directly (on-link) or through a router (`via`). */
+interface Path {
+  via: string;
+  onlink: boolean;
 }
 
 const cidrOf = (dst: string) => (dst.includes('/') ? dst : `${dst}/32`);
 
+function splitCidr(cidr: string): { dst: string; prefixLen: number } {
+  const slash = cidr.indexOf('/');
+  return slash < 0 ? { dst: cidr, prefixLen: 32 } : { dst: cidr.slice(0, slash), prefixLen: Number(cidr.slice(slash + 1)) };
+}
+
 /** Tortie's kernel routes as they are now, by CIDR. */
-function readKernelRoutes(): Map<string, KernelRouteState> {
-  const routes = runJson<IpRouteJson[] | null>(['ip', '-j', '-4', 'route', 'show', 'proto', PROTO]) ?? [];
-  return new Map(routes.map((r) => [cidrOf(r.dst), { gateway: r.gateway, dev: r.dev, mtu: r.metrics?.find((m) => m.mtu)?.mtu }]));
-}
-
-export function listKernelRoutes(): string[] {
-  return [...readKernelRoutes().keys()];
-}
-
-/** Runs many `ip` commands in one process; `-force` goes on past a failing line. */
-function ipBatch(lines: readonly string[], opts: { json?: boolean; force?: boolean } = {}): string {
-  if (lines.length === 0) return '';
-  const flags = [...(opts.json ? ['-j'] : []), ...(opts.force ? ['-force'] : [])];
-  return run(['ip', ...flags, '-batch', '-'], { input: `${lines.join('\n')}\n`, timeoutMs: 120_000 });
-}
-
-/** How the uplink reaches each next hop: directly (on-link) or through a gateway (one `ip route get` each, batched). */
-function pathsTo(nextHops: readonly string[], uplink: string): Map<string, { via: string; onlink: boolean }> {
-  const out = ipBatch(nextHops.map((ip) => `route get ${ip} oif ${uplink}`), { json: true });
-  const answers = out.split('\n').filter((line) => line.trim() !== '');
+function readKernelRoutes(native: NativeBinding): Map<string, KernelRouteState> {
   return new Map(
-    nextHops.map((ip, i) => {
-      const [route] = JSON.parse(answers[i] ?? '[]') as IpRouteJson[];
-      return [ip, route?.gateway ? { via: route.gateway, onlink: false } : { via: ip, onlink: true }];
-    }),
+    native.routeDump(TORTIE_ROUTE_PROTO).map((r) => [`${r.dst}/${r.prefixLen}`, { gateway: r.gateway, ifindex: r.ifindex, mtu: r.mtu }]),
   );
+}
+
+export function listKernelRoutes(native: NativeBinding): string[] {
+  return [...readKernelRoutes(native).keys()];
+}
+
+const deleteOp = (cidr: string): RouteOp => ({ op: 'delete', ...splitCidr(cidr), protocol: TORTIE_ROUTE_PROTO });
+
+function replaceOp(cidr: string, gateway: string, ifindex: number, onlink: boolean, mtu?: number): RouteOp {
+  const op: RouteOp = { op: 'replace', ...splitCidr(cidr), gateway, ifindex, protocol: TORTIE_ROUTE_PROTO };
+  if (onlink) op.onlink = true;
+  if (mtu !== undefined) op.mtu = mtu;
+  return op;
+}
+
+/** A delete's result: the route is gone (ESRCH: it was already). */
+const deleted = (errno: number | undefined) => errno === 0 || errno === ESRCH;
+
+const deleteFailures = (cidrs: readonly string[], errnos: readonly number[]): string[] =>
+  cidrs.flatMap((cidr, i) => (deleted(errnos[i]) ? [] : [`delete ${cidr}: ${errnoCode(errnos[i]!)}`]));
+
+/** Routes (or next hops) that could not be written, with the kernel's errno for each. */
+export class KernelRouteError extends Error {
+  override name = 'KernelRouteError';
+
+  constructor(readonly failures: readonly string[]) {
+    const more = failures.length > FAILURES_SHOWN ? `; and ${failures.length - FAILURES_SHOWN} more` : '';
+    super(`kernel routes not written: ${failures.slice(0, FAILURES_SHOWN).join('; ')}${more}`);
+  }
 }
 
 export interface KernelRouteChanges {
   added: number;
   changed: number;
   removed: number;
-  /** local NAT routes whose interface does not exist (yet) */
+  /**
+   * local NAT routes not written, retried next sync: their interface does not exist (yet), or the
+   * kernel refused them (interface down: ENETDOWN), as `<cidr> via <ip> dev <name>: <why>`
+   */
   pending: string[];
 }
 
 /**
  * Keeps Tortie's kernel routes equal to a desired list. The first sync reads what the kernel holds;
- * later ones compare with what this object wrote, so a pass that changes one route of 5,000 spawns one
- * `ip` for that route instead of listing them all. forget() (the uplink changed, a write failed) makes
- * the next sync read the kernel again. How the uplink reaches each next hop is asked once per next hop.
+ * later ones compare with what this object wrote, so a pass that changes one route of 5,000 writes
+ * that route only, without listing them all. forget() (the uplink changed, a write failed) makes the
+ * next sync read the kernel again. How the uplink reaches each next hop is asked once per next hop.
+ * Everything goes through rtnetlink on the calling thread (its netns), in as few batches as it can:
+ * one lookup of the paths to new next hops, one write of every delete and replace.
  */
 export class KernelRoutes {
   private current: Map<string, KernelRouteState> | null = null;
-  private paths = new Map<string, { via: string; onlink: boolean }>();
-  private pathsUplink: string | null = null;
+  private paths = new Map<string, Path>();
+  private pathsUplink = 0;
+
+  constructor(private readonly native: NativeBinding) {}
 
   /** The next sync reads the kernel's routes and the paths to next hops again. */
   forget(): void {
@@ -97,13 +121,17 @@ export class KernelRoutes {
   /**
    * @param uplink null when no uplink is loaded: remote routes cannot be written then
    * @returns what was added, changed and removed, against what the kernel held before
+   * @throws KernelRouteError after writing everything else, when a remote route (or the path to its
+   *   node) or a stale route's delete failed; the next sync reads the kernel's routes again
    */
   sync(uplink: string | null, desired: readonly DesiredKernelRoute[], localNat: readonly DesiredLocalNatRoute[] = []): KernelRouteChanges {
-    if (uplink !== this.pathsUplink) this.forget();
-    this.pathsUplink = uplink;
-    const current = (this.current ??= readKernelRoutes());
+    // 0 when missing: its routes are gone with it, and routes to remote pods can't be written.
+    const uplinkIndex = uplink ? this.native.ifNameToIndex(uplink) : 0;
+    if (uplinkIndex !== this.pathsUplink) this.forget();
+    this.pathsUplink = uplinkIndex;
     try {
-      return this.write(current, uplink, desired, localNat);
+      const current = (this.current ??= readKernelRoutes(this.native));
+      return this.write(current, uplink, uplinkIndex, desired, localNat);
     } catch (err) {
       this.current = null; // what the kernel holds now is not known: read it next time
       throw err;
@@ -113,59 +141,101 @@ export class KernelRoutes {
   private write(
     current: Map<string, KernelRouteState>,
     uplink: string | null,
+    uplinkIndex: number,
     desired: readonly DesiredKernelRoute[],
     localNat: readonly DesiredLocalNatRoute[],
   ): KernelRouteChanges {
     const wanted = new Set<string>();
-    for (const r of desired) wanted.add(r.cidr);
-    for (const r of localNat) wanted.add(r.cidr);
+    for (const r of desired) wanted.add(cidrOf(r.cidr));
+    for (const r of localNat) wanted.add(cidrOf(r.cidr));
     const stale = [...current.keys()].filter((cidr) => !wanted.has(cidr));
-    ipBatch(stale.map((cidr) => `route del ${cidr} proto ${PROTO}`), { force: true });
-    for (const cidr of stale) current.delete(cidr);
-
+    const failures: string[] = [];
     const pending: string[] = [];
-    let [added, changed] = [0, 0];
-    const written = (cidr: string, state: KernelRouteState) => {
-      if (current.has(cidr)) changed++;
-      else added++;
-      current.set(cidr, state);
-    };
+
+    // Local NAT routes: to the pod through its cali, which may not exist yet (pending then).
+    const nat: Array<{ cidr: string; what: string; op: RouteOp }> = [];
     for (const r of localNat) {
-      const now = current.get(r.cidr);
-      if (now?.dev === r.dev && now.gateway === r.via) continue;
-      const res = tryRun(['ip', 'route', 'replace', r.cidr, 'via', r.via, 'dev', r.dev, 'onlink', 'proto', PROTO]);
-      if (res.ok) written(r.cidr, { gateway: r.via, dev: r.dev });
-      else pending.push(`${r.cidr} via ${r.via} dev ${r.dev}: ${res.stderr.trim()}`);
+      const cidr = cidrOf(r.cidr);
+      const what = `${cidr} via ${r.via} dev ${r.dev}`;
+      const ifindex = this.native.ifNameToIndex(r.dev);
+      if (ifindex === 0) {
+        pending.push(`${what}: no such interface`);
+        continue;
+      }
+      const now = current.get(cidr);
+      if (now?.ifindex === ifindex && now.gateway === r.via) continue;
+      nat.push({ cidr, what, op: replaceOp(cidr, r.via, ifindex, true) });
     }
 
-    // Unchanged: through the uplink, by the same path to the node, same MTU.
-    const remoteToWrite = uplink ? desired.filter((r) => !this.unchanged(current.get(r.cidr), uplink, r)) : [];
-    this.learnPaths(remoteToWrite.map((r) => r.via), uplink ?? '');
-    ipBatch(
-      remoteToWrite.map((r) => {
-        const path = this.paths.get(r.via)!;
-        return `route replace ${r.cidr} via ${path.via} dev ${uplink}${path.onlink ? ' onlink' : ''} mtu ${r.mtu} proto ${PROTO}`;
-      }),
-    );
-    for (const r of remoteToWrite) written(r.cidr, { gateway: this.paths.get(r.via)!.via, dev: uplink!, mtu: r.mtu });
-    return { added, changed, removed: stale.length, pending };
+    // Remote routes. Unchanged: through the uplink, by the same path to the node, same MTU.
+    const remote: Array<{ cidr: string; what: string; op: RouteOp }> = [];
+    if (uplink && uplinkIndex === 0 && desired.length > 0) {
+      failures.push(`uplink ${uplink} does not exist: ${desired.length} routes to remote pods`);
+    } else if (uplink) {
+      const toWrite = desired.filter((r) => !this.unchanged(current.get(cidrOf(r.cidr)), uplinkIndex, r));
+      this.learnPaths(toWrite.map((r) => r.via), uplink, uplinkIndex, failures);
+      for (const r of toWrite) {
+        const path = this.paths.get(r.via);
+        if (!path) continue; // its lookup failed: in `failures`
+        const cidr = cidrOf(r.cidr);
+        const what = `${cidr} via ${path.via} dev ${uplink}${path.onlink ? ' onlink' : ''} mtu ${r.mtu}`;
+        remote.push({ cidr, what, op: replaceOp(cidr, path.via, uplinkIndex, path.onlink, r.mtu) });
+      }
+    }
+
+    const errnos = this.native.routeWrite([...stale.map(deleteOp), ...nat.map((w) => w.op), ...remote.map((w) => w.op)]);
+    failures.push(...deleteFailures(stale, errnos));
+    let removed = 0;
+    for (const [j, cidr] of stale.entries()) {
+      if (!deleted(errnos[j])) continue;
+      current.delete(cidr);
+      removed++;
+    }
+    let i = stale.length;
+    let [added, changed] = [0, 0];
+    const written = (cidr: string, op: RouteOp) => {
+      if (current.has(cidr)) changed++;
+      else added++;
+      current.set(cidr, { gateway: op.gateway, ifindex: op.ifindex!, mtu: op.mtu });
+    };
+    for (const w of nat) {
+      const errno = errnos[i++]!;
+      if (errno === 0) written(w.cidr, w.op);
+      else pending.push(`${w.what}: ${errnoCode(errno)}`);
+    }
+    for (const w of remote) {
+      const errno = errnos[i++]!;
+      if (errno === 0) written(w.cidr, w.op);
+      else failures.push(`${w.what}: ${errnoCode(errno)}`);
+    }
+    if (failures.length > 0) throw new KernelRouteError(failures);
+    return { added, changed, removed, pending };
   }
 
-  private unchanged(now: KernelRouteState | undefined, uplink: string, r: DesiredKernelRoute): boolean {
-    if (now?.dev !== uplink || now.mtu !== r.mtu) return false;
+  private unchanged(now: KernelRouteState | undefined, uplinkIndex: number, r: DesiredKernelRoute): boolean {
+    if (now?.ifindex !== uplinkIndex || now.mtu !== r.mtu) return false;
     // A route via a router is right only while that router is still the way to the node.
     const path = this.paths.get(r.via);
     return now.gateway === (path ? path.via : r.via);
   }
 
-  private learnPaths(nextHops: readonly string[], uplink: string): void {
+  /** Asks the kernel how the uplink reaches next hops not asked about yet (`ip route get NH oif UPLINK`). */
+  private learnPaths(nextHops: readonly string[], uplink: string, uplinkIndex: number, failures: string[]): void {
     const unknown = [...new Set(nextHops)].filter((ip) => !this.paths.has(ip));
-    for (const [ip, path] of pathsTo(unknown, uplink)) this.paths.set(ip, path);
+    if (unknown.length === 0) return;
+    const answers = this.native.routeLookup(uplinkIndex, unknown);
+    unknown.forEach((ip, i) => {
+      const { errno, gateway } = answers[i]!;
+      if (errno !== 0) failures.push(`path to node ${ip} through ${uplink}: ${errnoCode(errno)}`);
+      else this.paths.set(ip, gateway ? { via: gateway, onlink: false } : { via: ip, onlink: true });
+    });
   }
 }
 
-export function removeKernelRoutes(): number {
-  const routes = listKernelRoutes();
-  ipBatch(routes.map((cidr) => `route del ${cidr} proto ${PROTO}`), { force: true });
+/** Deletes every route of Tortie's protocol (unload). Returns how many there were. */
+export function removeKernelRoutes(native: NativeBinding): number {
+  const routes = listKernelRoutes(native);
+  const failures = deleteFailures(routes, native.routeWrite(routes.map(deleteOp)));
+  if (failures.length > 0) throw new KernelRouteError(failures);
   return routes.length;
 }

@@ -249,7 +249,7 @@ export function unloadNode(native: NativeBinding, pinDir: string): UnloadReport 
         maps.close();
       }
     }
-    const kernelRoutes = removeKernelRoutes();
+    const kernelRoutes = removeKernelRoutes(native);
     removeNatOutgoing();
     return { detached, unpinned: removeAllPins(native, pinDir), kernelRoutes };
   });

@@ -149,7 +149,7 @@ function decodeRaw<K, V>(def: MapDef<K, V>): (keyBytes: string, valueBytes: stri
  * they hold.
  */
 export class Reconciler {
-  private readonly kernelRoutes = new KernelRoutes();
+  private readonly kernelRoutes: KernelRoutes;
   private natOutgoingWritten: string | null = null;
   private routeCodes: EncodingCache<RouteEntry, RouteKeyValue, RouteValue> | null = null;
   /**
@@ -160,7 +160,9 @@ export class Reconciler {
   private routesHeld: Map<string, string> | null = null;
   private vtepCodes: EncodingCache<VtepEntry, NeighKeyValue, NeighValue> | null = null;
 
-  constructor(private readonly native: NativeBinding) {}
+  constructor(private readonly native: NativeBinding) {
+    this.kernelRoutes = new KernelRoutes(native);
+  }
 
   reconcile(maps: NodeMaps, desired: DesiredState, opts: ReconcileOptions): ReconcileReport {
     const report: ReconcileReport = {

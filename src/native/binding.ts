@@ -145,6 +145,49 @@ export type LinkWatchCallback = (events: LinkEvent[], info: LinkWatchInfo) => vo
 
 export type LinkWatcher = NeighWatcher;
 
+/**
+ * One operation of routeWrite: an AF_INET route of the main table. A replace is RTM_NEWROUTE with
+ * NLM_F_CREATE|NLM_F_REPLACE, type unicast, scope universe (link when there is no gateway). A delete
+ * is RTM_DELROUTE matching as `ip route del` does: the prefix, the protocol, and gateway/ifindex/mtu
+ * when given, any scope or type.
+ */
+export interface RouteOp {
+  op: 'replace' | 'delete';
+  /** the network address, dotted quad; host bits set (10.0.0.1 with prefixLen 24) is EINVAL */
+  dst: string;
+  prefixLen: number;
+  gateway?: string;
+  /** the output device (RTA_OIF) */
+  ifindex?: number;
+  /** RTNH_F_ONLINK: the gateway is on the device's link even without a route to it */
+  onlink?: boolean;
+  /** RTA_METRICS / RTAX_MTU */
+  mtu?: number;
+  /** rtm_protocol (RTPROT_*, 1..255): who owns the route; Tortie's is 116 */
+  protocol: number;
+}
+
+/** An AF_INET route of the main table as routeDump reports it. Multipath routes show ifindex 0 and no gateway. */
+export interface KernelRoute {
+  /** dotted quad */
+  dst: string;
+  prefixLen: number;
+  gateway?: string;
+  ifindex: number;
+  /** RTAX_MTU, when the route has one */
+  mtu?: number;
+  /** RTNH_F_ONLINK */
+  onlink: boolean;
+}
+
+/** The kernel's answer to `ip route get DST oif DEV`, for one DST of routeLookup. */
+export interface RouteLookupResult {
+  /** 0 when the kernel answered; else its errno (ENODEV: no such oif, ENETUNREACH: oif is down, ...) */
+  errno: number;
+  /** the router the kernel would send through; null when DST is reached directly (on-link), or on error */
+  gateway: string | null;
+}
+
 export interface NativeBinding {
   // ---- objects (libbpf bpf_object__*) -------------------------------------------
   objectOpen(path: string): ObjectHandle;
@@ -238,6 +281,24 @@ export interface NativeBinding {
    * alive until close().
    */
   linkWatch(callback: LinkWatchCallback): LinkWatcher;
+
+  // ---- IPv4 routes of the main table (rtnetlink, the calling thread's current netns) ---------
+  /**
+   * Applies the operations in order, many per sendmsg on one socket, and returns each one's result:
+   * 0 when done, else the positive errno the kernel answered it with (e.g. ENETUNREACH: gateway not
+   * on a connected network and not onlink, ENODEV: no such ifindex, ESRCH: nothing to delete,
+   * EINVAL). One failing operation does not stop the others. Throws only when the socket itself
+   * fails (and answers lost to an overrun of the socket come back as ENOBUFS).
+   */
+  routeWrite(ops: RouteOp[]): number[];
+  /** RTM_GETROUTE dump: the main table's AF_INET routes of one `protocol` (1..255), as `ip -4 route show proto N`. */
+  routeDump(protocol: number): KernelRoute[];
+  /**
+   * How the kernel would send to each of `dsts` out of `oif` (`ip route get DST oif DEV`, all on one
+   * socket): through a router (`gateway`) or directly (null). Like `ip route get`, a DST that no
+   * route through oif covers is answered as directly reachable.
+   */
+  routeLookup(oif: number, dsts: string[]): RouteLookupResult[];
 
   // ---- BTF ----------------------------------------------------------------------
   /** Struct layout from an ELF object's BTF (btf__parse); null when the struct is absent. */

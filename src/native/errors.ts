@@ -3,6 +3,8 @@
  * (see binding.ts); `fromNative` is the only place that turns them into the classes below.
  */
 
+import { getSystemErrorName } from 'node:util';
+
 /** Errno names as the addon reports them (524 is the kernel-internal ENOTSUPP). */
 const ENOENT = 2;
 const EINVAL = 22;
@@ -139,6 +141,17 @@ function isRawNativeError(e: unknown): e is RawNativeError {
   if (!(e instanceof Error)) return false;
   const r = e as Partial<RawNativeError>;
   return typeof r.op === 'string' && typeof r.errno === 'number' && typeof r.code === 'string';
+}
+
+/** A positive errno's name ('ENETUNREACH'), for errnos returned rather than thrown (routeWrite); 'E<n>' when unknown. */
+export function errnoCode(errno: number): string {
+  if (errno === 524) return 'ENOTSUPP';
+  try {
+    const name = getSystemErrorName(-errno);
+    return /^E[A-Z0-9]+$/.test(name) ? name : `E${errno}`;
+  } catch {
+    return `E${errno}`;
+  }
 }
 
 /** Marks a call as a feature probe: EINVAL (and E2BIG for unknown attr fields) then means "not supported". */

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeBinding, TestRunInput } from './binding.js';
+import type { NativeBinding, RouteOp, TestRunInput } from './binding.js';
 import { fromNative } from './errors.js';
 import * as v from './validate.js';
 
@@ -16,6 +16,7 @@ export type * from './binding.js';
 const ETH_HLEN = 14;
 const TC_PRIORITY_MAX = 0xffff;
 const IFINDEX_MAX = 0x7fff_ffff;
+const ROUTE_PROTO_MAX = 255;
 
 /** Value checks per function, run before the call. Keys double as the list of functions to wrap. */
 const CHECKS: { [K in keyof NativeBinding]: (...args: Parameters<NativeBinding[K]>) => void } = {
@@ -126,6 +127,17 @@ const CHECKS: { [K in keyof NativeBinding]: (...args: Parameters<NativeBinding[K
   neighWatch: (callback) => v.func('callback', callback),
   linkWatch: (callback) => v.func('callback', callback),
 
+  routeWrite: (ops) => {
+    v.array('ops', ops);
+    ops.forEach((op, i) => checkRouteOp(`ops[${i}]`, op));
+  },
+  routeDump: (protocol) => v.intInRange('protocol', protocol, 1, ROUTE_PROTO_MAX),
+  routeLookup: (oif, dsts) => {
+    v.ifindex('oif', oif);
+    v.array('dsts', dsts);
+    dsts.forEach((dst, i) => v.ipv4(`dsts[${i}]`, dst));
+  },
+
   btfStruct: (objPath, structName) => {
     v.nonEmptyString('objPath', objPath);
     v.nonEmptyString('structName', structName);
@@ -146,6 +158,18 @@ function checkTcFilter(ifindex: number, ingress: boolean, handle: number, priori
   v.bool('ingress', ingress);
   v.positiveU32('handle', handle);
   v.intInRange('priority', priority, 1, TC_PRIORITY_MAX);
+}
+
+function checkRouteOp(name: string, op: RouteOp): void {
+  v.object(name, op);
+  if (op.op !== 'replace' && op.op !== 'delete') throw v.invalid(`${name}.op`, "'replace' or 'delete'", op.op);
+  v.ipv4(`${name}.dst`, op.dst);
+  v.intInRange(`${name}.prefixLen`, op.prefixLen, 0, 32);
+  if (op.gateway !== undefined) v.ipv4(`${name}.gateway`, op.gateway);
+  if (op.ifindex !== undefined) v.ifindex(`${name}.ifindex`, op.ifindex);
+  if (op.onlink !== undefined) v.bool(`${name}.onlink`, op.onlink);
+  if (op.mtu !== undefined) v.positiveU32(`${name}.mtu`, op.mtu);
+  v.intInRange(`${name}.protocol`, op.protocol, 1, ROUTE_PROTO_MAX);
 }
 
 function checkTestRunInput(input: TestRunInput): void {

@@ -84,6 +84,17 @@ export function object(name: string, v: unknown): asserts v is Record<string, un
   if (typeof v !== 'object' || v === null) throw invalid(name, 'object', v);
 }
 
+export function array(name: string, v: unknown): asserts v is unknown[] {
+  if (!Array.isArray(v)) throw invalid(name, 'array', v);
+}
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/** A dotted-quad IPv4 address. */
+export function ipv4(name: string, v: unknown): void {
+  if (typeof v !== 'string' || !IPV4.test(v)) throw invalid(name, 'IPv4 address (dotted quad)', v);
+}
+
 export function func(name: string, v: unknown): void {
   if (typeof v !== 'function') throw invalid(name, 'function', v);
 }
