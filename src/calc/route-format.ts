@@ -28,8 +28,8 @@ export function compareRouteCidrs(a: string, b: string): number {
   return compareParsed(parseV4(a), parseV4(b));
 }
 
-/** Network address, then prefix length, as one number (2^38 at most). */
-function sortKey(cidr: string): number {
+/** Network address, then prefix length, as one number (2^38 at most): compareRouteCidrs's order. */
+export function routeOrder(cidr: string): number {
   const quick = quickCidr(cidr);
   if (quick) {
     const size = 2 ** (32 - quick.prefixLen);
@@ -37,14 +37,6 @@ function sortKey(cidr: string): number {
   }
   const { addr, prefixLen } = parseV4(cidr);
   return Number(addr) * 64 + prefixLen;
-}
-
-/** Sorted as compareRouteCidrs sorts, each CIDR parsed once rather than in every comparison (10,000 routes). */
-export function sortByRouteCidr<T>(items: readonly T[], cidrOf: (item: T) => string): T[] {
-  return items
-    .map((item) => ({ item, key: sortKey(cidrOf(item)) }))
-    .sort((a, b) => a.key - b.key)
-    .map((k) => k.item);
 }
 
 // Fixed print order, independent of bit values, so output stays stable if bits are renumbered.

@@ -68,7 +68,7 @@ const nodesOf = memo(withWarnings(collectNodes));
 const blocksOf = memo(withWarnings(collectBlocks));
 const poolsOf = memo(collectPools);
 
-const nodeAddr = memo((node: CalicoNode): NodeInfo['addr'] => {
+export const nodeAddr = memo((node: CalicoNode): NodeInfo['addr'] => {
   const a = nodeIPv4(node);
   return a && { ip: a.ip, subnet: parseCidr(`${a.ip}/${a.prefixLen}`)! };
 });

@@ -9,11 +9,11 @@ import { RouteFlags, RouteType, type RouteTypeName } from '../dataplane/abi.js';
 import { cidrContains, formatCidr, parseCidr, parseIP, type ParsedCidr } from '../model/ip.js';
 import type { IPPool } from '../model/ippool.js';
 import { ipv4Allocations } from '../model/ipam-block.js';
-import { vtepMacForNode } from '../model/node.js';
+import { vtepMacForNode, type CalicoNode } from '../model/node.js';
 import type { Resource } from '../model/resources.js';
-import { sortByRouteCidr } from './route-format.js';
+import { routeOrder } from './route-format.js';
 import { splitResources, type SplitResources } from './split.js';
-import { byText, collectRouteInputs, type BlockInfo, type NodeInfo, type PoolInfo } from './route-inputs.js';
+import { byText, collectRouteInputs, nodeAddr, type BlockInfo, type NodeInfo, type PoolInfo } from './route-inputs.js';
 import { memo } from './memo.js';
 import { collectFloatingIps, collectUnmanagedIps, type FloatingIp } from './workload-ips.js';
 
@@ -73,6 +73,8 @@ const OVERHEAD: Record<Encap, number> = { ipip: 20, vxlan: 50, none: 0 };
 interface Candidate {
   entry: RouteEntry;
   owner: string;
+  /** routeOrder of the CIDR, once it was needed (candidates are kept from pass to pass) */
+  order?: number;
 }
 
 /** The most specific pool containing the CIDR; pools are pre-sorted, so ties go to the first name. */
@@ -128,8 +130,14 @@ export function calcClusterRoutes(resources: readonly Resource[], self: Self): C
   return calcClusterRoutesOf(self, splitResources(resources, self.nodeName));
 }
 
-/** A node's host route CIDR, made once per node address rather than on every pass (5,000 nodes). */
-const hostCidr = memo((addr: NonNullable<NodeInfo['addr']>) => `${addr.ip}/32`);
+// Route entries made once per pool or node address, not on every pass: the reconciler skips the
+// entries that are the same objects as last time (dataplane/followed-table.ts).
+const poolRoute = memo((p: PoolInfo): RouteEntry => ({ cidr: formatCidr(p.cidr), type: 'Pool', flags: poolFlags(p.pool), nextHop: NO_HOP }));
+const hostRoutes = memo((addr: NonNullable<NodeInfo['addr']>): Record<'LocalHost' | 'RemoteHost', RouteEntry> => {
+  const cidr = `${addr.ip}/32`;
+  return { LocalHost: { cidr, type: 'LocalHost', flags: 0, nextHop: addr.ip }, RemoteHost: { cidr, type: 'RemoteHost', flags: 0, nextHop: addr.ip } };
+});
+const vtepOf = memo((node: CalicoNode): VtepEntry => ({ node: node.metadata.name, nodeIp: nodeAddr(node)!.ip, mac: vtepMacForNode(node) }));
 
 /** What a route calculation reads besides the resource at hand. */
 interface RouteContext {
@@ -214,7 +222,7 @@ export function calcClusterRoutesOf(self: Self, split: SplitResources): ClusterR
   };
   const remote = (...args: [string, 'RemoteBlock' | 'RemoteWorkload', IPPool | undefined, string, boolean?]) => take(remoteRoute(ctx, ...args));
 
-  for (const p of pools) add({ cidr: formatCidr(p.cidr), type: 'Pool', flags: poolFlags(p.pool), nextHop: NO_HOP }, `pool ${p.name}`);
+  for (const p of pools) add(poolRoute(p), `pool ${p.name}`);
   const routesOfBlock = rememberedBlockRoutes(ctx);
   for (const b of blocks) for (const ask of routesOfBlock(b)) take(ask);
 
@@ -238,11 +246,12 @@ export function calcClusterRoutesOf(self: Self, split: SplitResources): ClusterR
 
   for (const [name, info] of nodes) {
     if (!info.addr) continue;
-    const type = name === self.nodeName ? 'LocalHost' : 'RemoteHost';
-    add({ cidr: hostCidr(info.addr), type, flags: 0, nextHop: info.addr.ip }, name);
+    add(hostRoutes(info.addr)[name === self.nodeName ? 'LocalHost' : 'RemoteHost'], name);
   }
 
-  const kept = sortByRouteCidr([...table.values()], (c) => c.entry.cidr);
+  const kept = [...table.values()];
+  for (const c of kept) c.order ??= routeOrder(c.entry.cidr);
+  kept.sort((a, b) => a.order! - b.order!);
   const remoteRoutes = kept.filter((c) => c.entry.type === 'RemoteBlock' || c.entry.type === 'RemoteWorkload');
   const kernelRoutes = remoteRoutes.map(({ entry }): KernelRoute => {
     const encap = encapOf(entry.flags);
@@ -252,10 +261,11 @@ export function calcClusterRoutesOf(self: Self, split: SplitResources): ClusterR
   // Calico wants a VXLAN tunnel address before it makes a VTEP; Tortie tunnels to the node IP itself.
   const vtepNodes = [...new Set(remoteRoutes.filter((c) => c.entry.flags & RouteFlags.Vxlan).map((c) => c.owner))].sort(byText);
   const vteps = vtepNodes.map((name): VtepEntry => {
-    const { node, addr } = nodes.get(name)!;
+    const { node } = nodes.get(name)!;
     if (!node.spec.ipv4VXLANTunnelAddr) warnings.push(`node ${name} has no ipv4VXLANTunnelAddr (Calico needs one for its VTEP)`);
-    return { node: name, nodeIp: addr!.ip, mac: vtepMacForNode(node) };
+    return vtepOf(node);
   });
 
-  return { routes: kept.map((c) => ({ ...c.entry })), vteps, kernelRoutes, localNatKernelRoutes, floatingIps, warnings };
+  // Shared with later passes (see above): callers must not modify them.
+  return { routes: kept.map((c) => c.entry), vteps, kernelRoutes, localNatKernelRoutes, floatingIps, warnings };
 }

@@ -43,7 +43,6 @@ export class Daemon {
   private maps: NodeMaps | null = null;
   private http: Server | null = null;
   private linkWatcher: LinkWatcher | null = null;
-  private links: WorkloadLinks | null = null;
   private mirror: NeighbourMirror | null = null;
   private readonly index: ClusterIndex;
   private synced = false;
@@ -148,7 +147,6 @@ export class Daemon {
 
   private watchLinks(): void {
     const links = new WorkloadLinks(this.native, this.config.pinDir, this.config.attachMode, this.config.expediteRcu, this.maps!, this.log);
-    this.links = links;
     const onChanges = (c: { attached: string[]; forgotten: string[] }) => {
       if (c.attached.length > 0 || c.forgotten.length > 0) this.reconcileNow('link');
     };

@@ -73,18 +73,6 @@ export function vtepEntries(vteps: readonly VtepEntry[]): Array<Entry<NeighKeyVa
   return vteps.map(vtepEntry);
 }
 
-/** What a map entry is made from: `id` makes its key; two items with one id and `same` make one entry. */
-export interface EntrySource<T> {
-  id: (item: T) => string;
-  same: (a: T, b: T) => boolean;
-}
-
-/** For keeping the encoding of an entry from one pass to the next (reconcile.ts). */
-export const entrySource = {
-  route: { id: (r) => r.cidr, same: (a, b) => a.type === b.type && a.flags === b.flags && a.nextHop === b.nextHop } as EntrySource<RouteEntry>,
-  vtep: { id: (v) => v.nodeIp, same: (a, b) => a.mac === b.mac } as EntrySource<VtepEntry>,
-} as const;
-
 const NAT_DIR = { dnat: NatDir.Dnat, snat: NatDir.Snat } as const;
 
 export function natEntries(nat: readonly NatEntry[]): Array<Entry<NatKeyValue, NatValueValue>> {

@@ -9,27 +9,25 @@ import type { DesiredState } from '../calc/desired.js';
 import type { AttachModeOption } from './attach.js';
 import type { RouteEntry, VtepEntry } from '../calc/routes.js';
 import type { NeighKeyValue, NeighValue, RouteKeyValue, RouteValue } from './abi.js';
-import { decode, encode } from './codec.js';
 import { codecEqual } from './codec-equal.js';
-import { countChanges, diffEncoded, diffTable, type ChangeCounts, type EncodedEntry, type TableDiff } from './diff.js';
+import { countChanges, diffTable, type ChangeCounts, type TableDiff } from './diff.js';
 import {
   endpointEntries,
-  entrySource,
   keyOf,
   natEntries,
   owns,
   routeEntry,
   vtepEntry,
-  type Entry,
-  type EntrySource,
   type PlacedEndpoint,
 } from './desired-entries.js';
 import { KernelRoutes } from './kernel-routes.js';
 import { linkInfoOf } from './interfaces.js';
 import { syncNatOutgoing } from './nat-outgoing.js';
+import { FollowedTable } from './followed-table.js';
+import { neighMap, routesMap } from './maps/index.js';
 import { attachWorkload, uplinkOf } from './node.js';
 import type { NodeMaps } from './pinned-maps.js';
-import type { MapDef, TypedMap } from './typed-map.js';
+import type { TypedMap } from './typed-map.js';
 
 export interface ReconcileScope {
   /**
@@ -75,74 +73,6 @@ function applyDiff<K, V>(map: TypedMap<K, V>, diff: TableDiff<K, V>): ChangeCoun
   return countChanges(diff);
 }
 
-const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-
-/**
- * The encodings of desired entries, kept from one pass to the next: a daemon pass after one change in a
- * 5,000-node cluster asks for the same 10,000 routes and 5,000 VTEPs as the pass before, and encoding
- * them all again would cost more than the rest of the pass. What a pass did not ask for is dropped.
- */
-class EncodingCache<T, K, V> {
-  private readonly cache = new Map<string, { item: T; pass: number; entry: EncodedEntry<K, V> }>();
-  private pass = 0;
-
-  constructor(
-    private readonly def: MapDef<K, V>,
-    private readonly source: EntrySource<T>,
-    private readonly entryOf: (item: T) => Entry<K, V>,
-  ) {}
-
-  encode(items: readonly T[]): Array<EncodedEntry<K, V>> {
-    const pass = ++this.pass;
-    const out: Array<EncodedEntry<K, V>> = [];
-    for (const item of items) {
-      const id = this.source.id(item);
-      let hit = this.cache.get(id);
-      if (!hit || !this.source.same(hit.item, item)) {
-        // A second, different item for one key in this pass: encoded but not kept (the diff takes the first).
-        if (hit?.pass === pass) {
-          out.push(this.encodeOne(item));
-          continue;
-        }
-        hit = { item, pass, entry: this.encodeOne(item) };
-        this.cache.set(id, hit);
-      }
-      hit.pass = pass;
-      out.push(hit.entry);
-    }
-    if (this.cache.size > items.length) for (const [id, c] of this.cache) if (c.pass !== pass) this.cache.delete(id);
-    return out;
-  }
-
-  private encodeOne(item: T): EncodedEntry<K, V> {
-    const [key, value] = this.entryOf(item);
-    return { key, value, keyBytes: latin1(encode(this.def.key, key)), valueBytes: latin1(encode(this.def.value, value)) };
-  }
-}
-
-const RAW_BATCH = 1024;
-
-/** What a map holds, undecoded: key bytes → value bytes (latin1 strings), read with batch lookups. */
-function rawEntries<K, V>(native: NativeBinding, map: TypedMap<K, V>): Map<string, string> {
-  const [ks, vs] = [map.def.key.size, map.def.value.size];
-  const keys = Buffer.alloc(ks * RAW_BATCH);
-  const values = Buffer.alloc(vs * RAW_BATCH);
-  const out = new Map<string, string>();
-  let cursor: Uint8Array | null = null;
-  do {
-    const res = native.mapLookupBatch(map.fd, cursor, keys, values, RAW_BATCH);
-    // One conversion per batch, then slices: far cheaper than a Buffer call per entry.
-    const [k, v] = [keys.toString('latin1', 0, res.count * ks), values.toString('latin1', 0, res.count * vs)];
-    for (let i = 0; i < res.count; i++) out.set(k.slice(i * ks, (i + 1) * ks), v.slice(i * vs, (i + 1) * vs));
-    cursor = res.next;
-  } while (cursor);
-  return out;
-}
-
-function decodeRaw<K, V>(def: MapDef<K, V>): (keyBytes: string, valueBytes: string) => [K, V] {
-  return (k, v) => [decode(def.key, Buffer.from(k, 'latin1')), decode(def.value, Buffer.from(v, 'latin1'))];
-}
-
 /**
  * One per writer. It remembers what it last wrote to the kernel's routes and nftables (each costs
  * process spawns), so that a daemon only rewrites what changes; maps are always diffed against what
@@ -151,14 +81,9 @@ function decodeRaw<K, V>(def: MapDef<K, V>): (keyBytes: string, valueBytes: stri
 export class Reconciler {
   private readonly kernelRoutes: KernelRoutes;
   private natOutgoingWritten: string | null = null;
-  private routeCodes: EncodingCache<RouteEntry, RouteKeyValue, RouteValue> | null = null;
-  /**
-   * What tt_routes holds (key bytes → value bytes), as this Reconciler last read and then wrote it:
-   * reading an LPM trie of 10,000 routes costs ~7 ms, more than the rest of a daemon pass. null: read
-   * the map on the next pass (the first, after a failed write, after resync()).
-   */
-  private routesHeld: Map<string, string> | null = null;
-  private vtepCodes: EncodingCache<VtepEntry, NeighKeyValue, NeighValue> | null = null;
+  /** Reading an LPM trie of 10,000 routes costs ~7 ms, more than the rest of a daemon pass: followed. */
+  private readonly routes = new FollowedTable<RouteEntry, RouteKeyValue, RouteValue>(routesMap, routeEntry);
+  private readonly vteps = new FollowedTable<VtepEntry, NeighKeyValue, NeighValue>(neighMap, vtepEntry);
 
   constructor(private readonly native: NativeBinding) {
     this.kernelRoutes = new KernelRoutes(native);
@@ -215,20 +140,10 @@ export class Reconciler {
     report.nat = applyDiff(maps.nat, natDiff);
   }
 
-  /** Thousands of routes and VTEPs: diffed in the kernel's encoding (see EncodingCache). */
+  /** Thousands of routes and VTEPs: followed between passes (followed-table.ts). */
   private reconcileCluster(maps: NodeMaps, desired: DesiredState, report: ReconcileReport): void {
-    this.routeCodes ??= new EncodingCache(maps.routes.def, entrySource.route, routeEntry);
-    const held = this.routesHeld ?? rawEntries(this.native, maps.routes);
-    this.routesHeld = null; // unknown until the write is done
-    const routeDiff = diffEncoded(this.routeCodes.encode(desired.routes), held, decodeRaw(maps.routes.def), owns.all);
-    report.routes = applyDiff(maps.routes, routeDiff);
-    for (const e of routeDiff.written) held.set(e.keyBytes, e.valueBytes);
-    for (const k of routeDiff.removedBytes) held.delete(k);
-    this.routesHeld = held;
-
-    this.vtepCodes ??= new EncodingCache(maps.neigh.def, entrySource.vtep, vtepEntry);
-    const vtepDiff = diffEncoded(this.vtepCodes.encode(desired.vteps), rawEntries(this.native, maps.neigh), decodeRaw(maps.neigh.def), owns.vtep);
-    report.vteps = applyDiff(maps.neigh, vtepDiff);
+    report.routes = this.routes.reconcile(this.native, maps.routes, desired.routes, owns.all);
+    report.vteps = this.vteps.reconcile(this.native, maps.neigh, desired.vteps, owns.vtep);
 
     this.reconcileKernelRoutes(maps, desired, report);
     this.reconcileNatOutgoing(desired, report);
@@ -251,11 +166,12 @@ export class Reconciler {
   }
 
   /**
-   * The next pass reads tt_routes and the kernel's routes again instead of following what this
+   * The next pass reads tt_routes, tt_neigh and the kernel's routes again instead of following what this
    * Reconciler wrote: the daemon's periodic resync, which repairs changes made behind its back.
    */
   resync(): void {
-    this.routesHeld = null;
+    this.routes.resync();
+    this.vteps.resync();
     this.kernelRoutes.forget();
   }
 

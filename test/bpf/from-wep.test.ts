@@ -8,7 +8,7 @@ import { Reason, RedirectKind } from '../../src/dataplane/abi.js';
 import { addNetns, deleteNetns, inNetns } from '../../src/lab/netns.js';
 import { badChecksums, expectFrame } from '../helpers/packet.js';
 import { BpfHarness, TC_ACT_REDIRECT, TC_ACT_SHOT, TC_ACT_UNSPEC } from '../helpers/bpf.js';
-import { arp, csum16, eth, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, hex, icmpEcho, ipv4, udp } from '../helpers/frames.js';
+import { arp, eth, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, hex, icmpEcho, ipv4, udp } from '../helpers/frames.js';
 
 const HOST = 'ee:ee:ee:ee:ee:ee';
 const A = { ip: '10.24.1.2', mac: '02:00:00:00:00:0a', cali: 'caliaaaaaaaaaaa' };
