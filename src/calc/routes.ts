@@ -132,12 +132,30 @@ export function calcClusterRoutes(resources: readonly Resource[], self: Self): C
 
 // Route entries made once per pool or node address, not on every pass: the reconciler skips the
 // entries that are the same objects as last time (dataplane/followed-table.ts).
-const poolRoute = memo((p: PoolInfo): RouteEntry => ({ cidr: formatCidr(p.cidr), type: 'Pool', flags: poolFlags(p.pool), nextHop: NO_HOP }));
-const hostRoutes = memo((addr: NonNullable<NodeInfo['addr']>): Record<'LocalHost' | 'RemoteHost', RouteEntry> => {
-  const cidr = `${addr.ip}/32`;
-  return { LocalHost: { cidr, type: 'LocalHost', flags: 0, nextHop: addr.ip }, RemoteHost: { cidr, type: 'RemoteHost', flags: 0, nextHop: addr.ip } };
+const poolRoute = memo((p: PoolInfo): Candidate => ({
+  entry: { cidr: formatCidr(p.cidr), type: 'Pool', flags: poolFlags(p.pool), nextHop: NO_HOP },
+  owner: `pool ${p.name}`,
+}));
+/** Only for a node with an IPv4 address. */
+const hostRoutes = memo((node: CalicoNode): Record<'LocalHost' | 'RemoteHost', Candidate> => {
+  const { ip } = nodeAddr(node)!;
+  const [cidr, owner] = [`${ip}/32`, node.metadata.name];
+  return {
+    LocalHost: { entry: { cidr, type: 'LocalHost', flags: 0, nextHop: ip }, owner },
+    RemoteHost: { entry: { cidr, type: 'RemoteHost', flags: 0, nextHop: ip }, owner },
+  };
 });
 const vtepOf = memo((node: CalicoNode): VtepEntry => ({ node: node.metadata.name, nodeIp: nodeAddr(node)!.ip, mac: vtepMacForNode(node) }));
+
+/** The host's route for a remote route entry, made once per entry object (and uplink MTU). */
+const kernelRouteCache = new WeakMap<RouteEntry, KernelRoute>();
+function kernelRouteOf(entry: RouteEntry, uplinkMtu: number): KernelRoute {
+  const encap = encapOf(entry.flags);
+  const mtu = uplinkMtu - OVERHEAD[encap];
+  let route = kernelRouteCache.get(entry);
+  if (route?.mtu !== mtu) kernelRouteCache.set(entry, (route = { cidr: entry.cidr, via: entry.nextHop, mtu, encap }));
+  return route;
+}
 
 /** What a route calculation reads besides the resource at hand. */
 interface RouteContext {
@@ -208,21 +226,23 @@ export function calcClusterRoutesOf(self: Self, split: SplitResources): ClusterR
   const ctx: RouteContext = { nodeName: self.nodeName, nodes, pools, me };
 
   const table = new Map<string, Candidate>();
-  const add = (entry: RouteEntry, owner: string): void => {
-    const prev = table.get(entry.cidr);
-    if (!prev) return void table.set(entry.cidr, { entry, owner });
-    const { keep, warn } = settle(prev, { entry, owner });
-    const lost = keep === prev ? owner : prev.owner;
-    if (warn) warnings.push(`${entry.cidr} is claimed by ${prev.owner} and ${owner}; using ${keep.owner}, not ${lost}`);
-    table.set(entry.cidr, keep);
+  const addCandidate = (next: Candidate): void => {
+    const { cidr } = next.entry;
+    const prev = table.get(cidr);
+    if (!prev) return void table.set(cidr, next);
+    const { keep, warn } = settle(prev, next);
+    const lost = keep === prev ? next.owner : prev.owner;
+    if (warn) warnings.push(`${cidr} is claimed by ${prev.owner} and ${next.owner}; using ${keep.owner}, not ${lost}`);
+    table.set(cidr, keep);
   };
+  const add = (entry: RouteEntry, owner: string) => addCandidate({ entry, owner });
   const take = (ask: Ask): void => {
     if (typeof ask === 'string') warnings.push(ask);
-    else add(ask.entry, ask.owner);
+    else addCandidate(ask);
   };
   const remote = (...args: [string, 'RemoteBlock' | 'RemoteWorkload', IPPool | undefined, string, boolean?]) => take(remoteRoute(ctx, ...args));
 
-  for (const p of pools) add(poolRoute(p), `pool ${p.name}`);
+  for (const p of pools) addCandidate(poolRoute(p));
   const routesOfBlock = rememberedBlockRoutes(ctx);
   for (const b of blocks) for (const ask of routesOfBlock(b)) take(ask);
 
@@ -246,17 +266,14 @@ export function calcClusterRoutesOf(self: Self, split: SplitResources): ClusterR
 
   for (const [name, info] of nodes) {
     if (!info.addr) continue;
-    add(hostRoutes(info.addr)[name === self.nodeName ? 'LocalHost' : 'RemoteHost'], name);
+    addCandidate(hostRoutes(info.node)[name === self.nodeName ? 'LocalHost' : 'RemoteHost']);
   }
 
   const kept = [...table.values()];
   for (const c of kept) c.order ??= routeOrder(c.entry.cidr);
   kept.sort((a, b) => a.order! - b.order!);
   const remoteRoutes = kept.filter((c) => c.entry.type === 'RemoteBlock' || c.entry.type === 'RemoteWorkload');
-  const kernelRoutes = remoteRoutes.map(({ entry }): KernelRoute => {
-    const encap = encapOf(entry.flags);
-    return { cidr: entry.cidr, via: entry.nextHop, mtu: self.uplinkMtu - OVERHEAD[encap], encap };
-  });
+  const kernelRoutes = remoteRoutes.map(({ entry }) => kernelRouteOf(entry, self.uplinkMtu));
 
   // Calico wants a VXLAN tunnel address before it makes a VTEP; Tortie tunnels to the node IP itself.
   const vtepNodes = [...new Set(remoteRoutes.filter((c) => c.entry.flags & RouteFlags.Vxlan).map((c) => c.owner))].sort(byText);

@@ -35,6 +35,10 @@ interface KernelRouteState {
   /** by index, not name: a device deleted and created again under its name has lost its routes */
   ifindex: number;
   mtu?: number;
+  /** the sync that last asked for this route (stale when not the current one) */
+  pass?: number;
+  /** the desired route this state was written for: the same object again needs no comparison */
+  from?: DesiredKernelRoute;
 }
 
 /** How the uplink reaches a next hop: directly (on-link) or through a router (`via`). */
@@ -109,6 +113,7 @@ export class KernelRoutes {
   private current: Map<string, KernelRouteState> | null = null;
   private paths = new Map<string, Path>();
   private pathsUplink = 0;
+  private pass = 0;
 
   constructor(private readonly native: NativeBinding) {}
 
@@ -145,10 +150,18 @@ export class KernelRoutes {
     desired: readonly DesiredKernelRoute[],
     localNat: readonly DesiredLocalNatRoute[],
   ): KernelRouteChanges {
-    const wanted = new Set<string>();
-    for (const r of desired) wanted.add(cidrOf(r.cidr));
-    for (const r of localNat) wanted.add(cidrOf(r.cidr));
-    const stale = [...current.keys()].filter((cidr) => !wanted.has(cidr));
+    // Every route asked for is stamped with this pass; the ones left unstamped are stale.
+    const pass = ++this.pass;
+    for (const r of desired) {
+      const now = current.get(cidrOf(r.cidr));
+      if (now) now.pass = pass;
+    }
+    for (const r of localNat) {
+      const now = current.get(cidrOf(r.cidr));
+      if (now) now.pass = pass;
+    }
+    const stale: string[] = [];
+    for (const [cidr, state] of current) if (state.pass !== pass) stale.push(cidr);
     const failures: string[] = [];
     const pending: string[] = [];
 
@@ -168,7 +181,7 @@ export class KernelRoutes {
     }
 
     // Remote routes. Unchanged: through the uplink, by the same path to the node, same MTU.
-    const remote: Array<{ cidr: string; what: string; op: RouteOp }> = [];
+    const remote: Array<{ cidr: string; what: string; op: RouteOp; from: DesiredKernelRoute }> = [];
     if (uplink && uplinkIndex === 0 && desired.length > 0) {
       failures.push(`uplink ${uplink} does not exist: ${desired.length} routes to remote pods`);
     } else if (uplink) {
@@ -179,7 +192,7 @@ export class KernelRoutes {
         if (!path) continue; // its lookup failed: in `failures`
         const cidr = cidrOf(r.cidr);
         const what = `${cidr} via ${path.via} dev ${uplink}${path.onlink ? ' onlink' : ''} mtu ${r.mtu}`;
-        remote.push({ cidr, what, op: replaceOp(cidr, path.via, uplinkIndex, path.onlink, r.mtu) });
+        remote.push({ cidr, what, op: replaceOp(cidr, path.via, uplinkIndex, path.onlink, r.mtu), from: r });
       }
     }
 
@@ -193,10 +206,10 @@ export class KernelRoutes {
     }
     let i = stale.length;
     let [added, changed] = [0, 0];
-    const written = (cidr: string, op: RouteOp) => {
+    const written = (cidr: string, op: RouteOp, from?: DesiredKernelRoute) => {
       if (current.has(cidr)) changed++;
       else added++;
-      current.set(cidr, { gateway: op.gateway, ifindex: op.ifindex!, mtu: op.mtu });
+      current.set(cidr, { gateway: op.gateway, ifindex: op.ifindex!, mtu: op.mtu, pass, from });
     };
     for (const w of nat) {
       const errno = errnos[i++]!;
@@ -205,7 +218,7 @@ export class KernelRoutes {
     }
     for (const w of remote) {
       const errno = errnos[i++]!;
-      if (errno === 0) written(w.cidr, w.op);
+      if (errno === 0) written(w.cidr, w.op, w.from);
       else failures.push(`${w.what}: ${errnoCode(errno)}`);
     }
     if (failures.length > 0) throw new KernelRouteError(failures);
@@ -213,10 +226,14 @@ export class KernelRoutes {
   }
 
   private unchanged(now: KernelRouteState | undefined, uplinkIndex: number, r: DesiredKernelRoute): boolean {
-    if (now?.ifindex !== uplinkIndex || now.mtu !== r.mtu) return false;
+    if (now?.ifindex !== uplinkIndex) return false;
+    if (now.from === r) return true; // written for this very object, through this uplink (paths go with `current`)
+    if (now.mtu !== r.mtu) return false;
     // A route via a router is right only while that router is still the way to the node.
     const path = this.paths.get(r.via);
-    return now.gateway === (path ? path.via : r.via);
+    if (now.gateway !== (path ? path.via : r.via)) return false;
+    now.from = r;
+    return true;
   }
 
   /** Asks the kernel how the uplink reaches next hops not asked about yet (`ip route get NH oif UPLINK`). */
