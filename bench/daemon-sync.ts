@@ -360,7 +360,11 @@ async function main(state: { net?: NodeNet; etcd?: NetnsEtcd; daemon?: DaemonRun
         ['process up (first log line)', at('starting'), ''],
         ['dataplane loaded', at('dataplane loaded'), ''],
         ['datastore snapshot', snapshot, snapshot ? `${String(snapshot.line.fields.resources)} resources` : ''],
-        ['first reconcile done', firstReconcile, firstReconcile ? `the pass took ${String(firstReconcile.line.fields.durationMs)} ms` : ''],
+        [
+          'first reconcile done',
+          firstReconcile,
+          firstReconcile ? `the pass took ${String(firstReconcile.line.fields.durationMs)} ms (${JSON.stringify(firstReconcile.line.fields.ms ?? {})})` : '',
+        ],
         ['ready (log)', at('ready: first full sync applied'), ''],
       ];
       log('full sync, from the daemon process start:');

@@ -221,9 +221,12 @@ export class Daemon {
     this.lastPassAt = performance.now();
     const started = process.hrtime.bigint();
     let report: ReconcileReport;
+    let calcMs = 0;
     try {
       this.uplinkMtu ??= uplinkMtuOf(this.maps);
+      const calcStart = performance.now();
       const desired = calcDesiredStateOf(this.index.split(), { nodeName: this.config.nodeName, uplinkMtu: this.uplinkMtu });
+      calcMs = Math.round((performance.now() - calcStart) * 1000) / 1000;
       report = this.reconciler.reconcile(this.maps, desired, { pinDir: this.config.pinDir, attachMode: this.config.attachMode, expediteRcu: this.config.expediteRcu, scope: { endpoints: 'all', cluster: true } });
       report.warnings.unshift(...desired.warnings);
     } catch (err) {
@@ -235,7 +238,7 @@ export class Daemon {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.lastPassMs = seconds * 1000;
     this.metrics.observeReconcile(trigger.split('+')[0]!, seconds, report);
-    this.logReconcile(trigger, seconds, report);
+    this.logReconcile(trigger, seconds, calcMs, report);
     if (!this.ready && this.datastore.status().state !== 'connecting') {
       this.ready = true;
       this.metrics.setReady();
@@ -243,11 +246,12 @@ export class Daemon {
     }
   }
 
-  private logReconcile(trigger: string, seconds: number, r: ReconcileReport): void {
+  private logReconcile(trigger: string, seconds: number, calcMs: number, r: ReconcileReport): void {
     const changed = [r.endpoints, r.nat, r.routes, r.vteps, r.kernelRoutes].some((c) => c && c.added + c.changed + c.removed > 0);
     const fields = {
       trigger,
       durationMs: Math.round(seconds * 1e6) / 1e3,
+      ms: { calc: calcMs, ...r.ms },
       endpoints: r.endpoints,
       nat: r.nat,
       routes: r.routes,

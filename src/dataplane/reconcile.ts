@@ -56,7 +56,11 @@ export interface ReconcileReport {
   /** interfaces that got the workload programs during this pass */
   attached: string[];
   warnings: string[];
+  /** milliseconds each part took: endpoints (and NAT), routes + VTEPs, kernel routes, natOutgoing */
+  ms: { endpoints: number; maps: number; kernelRoutes: number; natOutgoing: number };
 }
+
+const since = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
 
 export interface ReconcileOptions {
   pinDir: string;
@@ -102,8 +106,11 @@ export class Reconciler {
       pending: [],
       attached: [],
       warnings: [],
+      ms: { endpoints: 0, maps: 0, kernelRoutes: 0, natOutgoing: 0 },
     };
+    const t = performance.now();
     this.reconcileEndpoints(maps, desired, opts, report);
+    report.ms.endpoints = since(t);
     if (opts.scope.cluster) this.reconcileCluster(maps, desired, report);
     return report;
   }
@@ -142,11 +149,16 @@ export class Reconciler {
 
   /** Thousands of routes and VTEPs: followed between passes (followed-table.ts). */
   private reconcileCluster(maps: NodeMaps, desired: DesiredState, report: ReconcileReport): void {
+    let t = performance.now();
     report.routes = this.routes.reconcile(this.native, maps.routes, desired.routes, owns.all);
     report.vteps = this.vteps.reconcile(this.native, maps.neigh, desired.vteps, owns.vtep);
-
+    report.ms.maps = since(t);
+    t = performance.now();
     this.reconcileKernelRoutes(maps, desired, report);
+    report.ms.kernelRoutes = since(t);
+    t = performance.now();
     this.reconcileNatOutgoing(desired, report);
+    report.ms.natOutgoing = since(t);
   }
 
   private reconcileKernelRoutes(maps: NodeMaps, desired: DesiredState, report: ReconcileReport): void {
