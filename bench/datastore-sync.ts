@@ -3,7 +3,8 @@
  * block each, 100,000 WorkloadEndpoints; bench/lib/calico-cluster.ts). The datastore runs as a daemon
  * would, for one node (`nodeName`, node42 by default: other nodes' endpoints are kept slim), in a child
  * process of its own, so its RSS is the daemon side's alone. Measured there:
- *   1. full sync: start() → onSnapshot (connect, list at one revision, decode, validate), in ms;
+ *   1. full sync: start() → onSnapshot (connect, list at one revision, decode, validate), in ms, and
+ *      the CPU time the datastore process and etcd spent meanwhile (2 cores: together they bound it);
  *   2. put → onUpdate: sequential puts of endpoints spread over nodes and blocks, p50/p99;
  *   3. RSS with the view held (after a second's quiet and a GC) and the peak (VmHWM) since the start.
  * Goals: full sync < 2 s, put → onUpdate p99 < 50 ms, RSS < 300 MB. Baselines from the same run: a raw
@@ -47,6 +48,9 @@ interface SyncRun {
   slimRemoteEndpoints: number;
   invalid: number;
   syncMs: number;
+  /** CPU time during the sync, ms: this process (all its threads) and etcd (NaN if unknown) */
+  syncCpuMs: number;
+  etcdCpuMs: number;
   rssStart: number;
   rssHeld: number;
   heapHeld: number;
@@ -60,12 +64,26 @@ interface SyncRun {
 const rss = () => process.memoryUsage().rss;
 /** VmHWM: the peak RSS of this process so far. */
 const peakRss = () => Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) * 1024;
+/** CPU time (user + system) of a process so far, in ms, from /proc; NaN if it cannot be read. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
 const gc = () => {
   global.gc?.();
   global.gc?.();
 };
 
-async function childMain(endpoint: string, node: string | undefined): Promise<SyncRun> {
+async function childMain(endpoint: string, node: string | undefined, etcdPid: number | undefined): Promise<SyncRun> {
   gc();
   const rssStart = rss();
   let snapshot: ReadonlyMap<string, Resource> = new Map();
@@ -83,9 +101,14 @@ async function childMain(endpoint: string, node: string | undefined): Promise<Sy
     onStatus: () => undefined,
   };
   const store = new EtcdDatastore({ endpoints: [endpoint], ...(node === undefined ? {} : { nodeName: node }) });
+  const etcdCpuStart = processCpuMs(etcdPid);
+  const cpuStart = process.cpuUsage();
   const syncStart = performance.now();
   await store.start(listener);
   const syncMs = performance.now() - syncStart;
+  const cpu = process.cpuUsage(cpuStart);
+  const syncCpuMs = (cpu.user + cpu.system) / 1000;
+  const etcdCpuMs = processCpuMs(etcdPid) - etcdCpuStart;
   const peakAfterSync = peakRss();
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // what the list left in flight settles
   gc();
@@ -142,6 +165,8 @@ async function childMain(endpoint: string, node: string | undefined): Promise<Sy
     slimRemoteEndpoints,
     invalid,
     syncMs,
+    syncCpuMs,
+    etcdCpuMs,
     rssStart,
     rssHeld,
     heapHeld,
@@ -177,9 +202,9 @@ async function rawPagedRead(client: Etcd3): Promise<number> {
   return keys;
 }
 
-function runChild(endpoint: string, node: string | undefined): Promise<SyncRun> {
+function runChild(endpoint: string, node: string | undefined, etcdPid: number | undefined): Promise<SyncRun> {
   return new Promise((resolve, reject) => {
-    const args = ['--child', endpoint, node ?? '', ...process.argv.slice(2)];
+    const args = ['--child', endpoint, node ?? '', String(etcdPid ?? ''), ...process.argv.slice(2)];
     const child = fork(fileURLToPath(import.meta.url), args, { execArgv: ['--expose-gc'] });
     const stop = () => child.kill('SIGTERM');
     process.once('SIGINT', stop).once('SIGTERM', stop);
@@ -208,7 +233,8 @@ function report(run: SyncRun, rawMs: number): void {
       : `endpoints: ${run.localEndpoints} local (whole), ${run.remoteEndpoints} remote (${run.slimRemoteEndpoints} slim)`;
   log(`datastore process (${who}): ${run.resources} resources; ${endpoints}${run.invalid ? `; ${run.invalid} INVALID` : ''}`);
   log(`  full sync (connect + list + decode + validate + onSnapshot): ${ms(run.syncMs)}; ` +
-    `${(run.syncMs / rawMs).toFixed(2)}x the raw read (${ms(rawMs)})`);
+    `${(run.syncMs / rawMs).toFixed(2)}x the raw read (${ms(rawMs)}); ` +
+    `CPU meanwhile: datastore process ${ms(run.syncCpuMs)}, etcd ${Number.isNaN(run.etcdCpuMs) ? '?' : ms(run.etcdCpuMs)}`);
   log(`  put -> onUpdate over ${run.latencies.length} sequential puts: p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(Math.max(...run.latencies))}; ` +
     `bare etcd3 watch p50 ${ms(rawP50)}, p99 ${ms(quantile(run.rawLatencies, 0.99))}; ` +
     `datastore's own share (median of the differences) ${ms(median(run.latencies.map((l, i) => l - run.rawLatencies[i]!)))}`);
@@ -249,10 +275,10 @@ async function main(etcd: EtcdServer): Promise<void> {
   log(`baseline: raw paged read of the ${rawKeys} keys (etcd3 getAll, 5,000 a page): ${rawTimes.map(ms).join(', ')}`);
   log();
 
-  report(await runChild(etcd.endpoint, NODE), rawMs);
+  report(await runChild(etcd.endpoint, NODE, etcd.pid), rawMs);
   if (benchOption('full', 0) > 0) {
     log();
-    report(await runChild(etcd.endpoint, undefined), rawMs);
+    report(await runChild(etcd.endpoint, undefined, etcd.pid), rawMs);
   }
 }
 
@@ -260,7 +286,8 @@ const childAt = process.argv.indexOf('--child');
 if (childAt > 0) {
   const endpoint = process.argv[childAt + 1]!;
   const node = process.argv[childAt + 2] || undefined;
-  const run = await childMain(endpoint, node);
+  const etcdPid = Number(process.argv[childAt + 3]) || undefined;
+  const run = await childMain(endpoint, node, etcdPid);
   process.send!(run, () => process.exit(0));
 } else {
   const etcd = await startEtcd();

@@ -1,11 +1,18 @@
 // One etcd key/value → one Resource (or the reason it is left out). AllocationBlocks become the same
 // IPAMBlock resource a file would hold, so everything after the datastore sees one shape.
 //
-// With a `nodeName`, other nodes' WorkloadEndpoints are slimmed before validation to what routing to
-// them needs (see slimRemoteEndpoint): a full list holds ~100,000 of them, and validating and keeping
-// all their fields is most of the time and memory of a sync. They are validated with the same
-// WorkloadEndpoint schema (a loose object: the slim one is still a valid WorkloadEndpoint), so a bad
-// address is still reported with its key and field path; problems in the dropped fields are not.
+// With a `nodeName`, other nodes' WorkloadEndpoints are slimmed to what routing to them needs (see
+// slimRemoteEndpoint): a full list holds ~100,000 of them, and validating and keeping all their fields
+// is most of the time and memory of a sync. What is kept is validated as the WorkloadEndpoint schema
+// validates it (the slim endpoint is still a valid WorkloadEndpoint), so a bad address is still reported
+// with its key and field path; problems in the dropped fields are not.
+//
+// Two ways, one result. decodeEtcdText is the reference: JSON.parse (lossless where it matters), then
+// the zod schemas. decodeEtcdValue first tries readers that take what they need straight from the
+// value's bytes, for the two kinds a full list is made of (remote endpoints: readRemoteEndpoint;
+// AllocationBlocks: readAllocationBlock); they accept only values the reference accepts, give the same
+// Resource, and hand anything else (every invalid value among them) to decodeEtcdText, which words what
+// is wrong. For 100,000 endpoints and 5,000 blocks that makes a full list's decoding ~3x faster.
 import type { z } from 'zod';
 import { CALICO_CRD_API_VERSION } from '../model/common.js';
 import { compiledSchema, parseAllocationBlockJson, parseResourceJson } from '../model/etcd-values.js';
@@ -16,8 +23,9 @@ import { parseJsonLossless } from '../model/json.js';
 import { NodeSchema } from '../model/node.js';
 import { parseResource, resourceError, type Resource, type ResourceError, type ResourceParseResult } from '../model/resources.js';
 import { WorkloadEndpointSchema } from '../model/workload-endpoint.js';
-import { parseEtcdKey } from './etcd-keys.js';
-import { slimRemoteEndpoint } from './slim-endpoint.js';
+import { parseEtcdKey, type EtcdKeyInfo } from './etcd-keys.js';
+import { readAllocationBlock } from './read-block.js';
+import { readRemoteEndpoint, slimRemoteEndpoint } from './slim-endpoint.js';
 
 export type EtcdEntryResult =
   | { status: 'ok'; resource: Resource }
@@ -33,10 +41,34 @@ export interface DecodeOptions {
 const SKIPPED: EtcdEntryResult = { status: 'skipped' };
 const NO_OPTIONS: DecodeOptions = {};
 
-export function decodeEtcdEntry(key: string, text: string, options: DecodeOptions = NO_OPTIONS): EtcdEntryResult {
+/** One key and its value (as text, or its UTF-8 bytes). */
+export function decodeEtcdEntry(key: string, value: string | Buffer, options: DecodeOptions = NO_OPTIONS): EtcdEntryResult {
+  const bytes = typeof value === 'string' ? Buffer.from(value) : value;
+  return decodeEtcdValue(key, bytes, 0, bytes.length, options);
+}
+
+/** One key and its value, the UTF-8 bytes `bytes[start, end)` (a list page holds many values in one buffer). */
+export function decodeEtcdValue(key: string, bytes: Buffer, start: number, end: number, options: DecodeOptions = NO_OPTIONS): EtcdEntryResult {
   const info = parseEtcdKey(key);
   if (info === undefined || !info.used) return SKIPPED;
+  if (options.nodeName !== undefined && info.kind === 'WorkloadEndpoint' && info.namespace !== undefined) {
+    const remote = readRemoteEndpoint(bytes, start, end, key, info.name, info.namespace, options.nodeName);
+    if (remote !== undefined) return { status: 'ok', resource: remote };
+  } else if (info.kind === 'IPAMBlock') {
+    const block = readAllocationBlock(bytes, start, end);
+    if (block !== undefined && sameNetwork(block.cidr, info.cidr!)) return { status: 'ok', resource: blockResource(info.name, block) };
+  }
+  return decodeKnownKey(key, info, bytes.toString('utf8', start, end), options);
+}
 
+/** decodeEtcdEntry the reference way (see the file comment): always parsing the whole value. */
+export function decodeEtcdText(key: string, text: string, options: DecodeOptions = NO_OPTIONS): EtcdEntryResult {
+  const info = parseEtcdKey(key);
+  if (info === undefined || !info.used) return SKIPPED;
+  return decodeKnownKey(key, info, text, options);
+}
+
+function decodeKnownKey(key: string, info: EtcdKeyInfo & { used: true }, text: string, options: DecodeOptions): EtcdEntryResult {
   if (info.kind === 'IPAMBlock') {
     const parsed = parseAllocationBlockJson(text);
     if (!parsed.ok) return entryError(key, info, parsed.issues);

@@ -51,18 +51,27 @@ export type EtcdKeyInfo =
 
 /** Parses a key of Calico's layout; undefined for keys outside it (or malformed ones). */
 export function parseEtcdKey(key: string): EtcdKeyInfo | undefined {
-  if (key.startsWith(IPV4_BLOCK_PREFIX)) {
+  // hasPrefix rather than startsWith, which is several times slower (and 100,000 keys are parsed per list)
+  if (hasPrefix(key, IPV4_BLOCK_PREFIX, 0)) {
     const name = key.slice(IPV4_BLOCK_PREFIX.length);
     const cidr = blockCidrFromKeyName(name);
     return cidr === undefined ? undefined : { used: true, kind: 'IPAMBlock', name, cidr };
   }
-  if (!key.startsWith(CALICO_V3_ROOT)) return undefined;
-  // indexOf rather than split: a full list parses 100,000 of these.
+  if (!hasPrefix(key, CALICO_V3_ROOT, 0)) return undefined;
+  // indexOf rather than split; nearly all keys are endpoints', whose plural is recognised without making
+  // a string of it to look up
   const start = CALICO_V3_ROOT.length;
-  const end = key.indexOf('/', start);
-  if (end === -1) return undefined;
-  const entry = PLURAL_INFO.get(key.slice(start, end));
-  if (entry === undefined) return undefined;
+  let end: number;
+  let entry: (V3Plural & { used: boolean }) | undefined;
+  if (hasPrefix(key, WORKLOAD_ENDPOINTS, start)) {
+    end = start + WORKLOAD_ENDPOINTS.length - 1;
+    entry = WORKLOAD_ENDPOINT_INFO;
+  } else {
+    end = key.indexOf('/', start);
+    if (end === -1) return undefined;
+    entry = PLURAL_INFO.get(key.slice(start, end));
+    if (entry === undefined) return undefined;
+  }
   const second = key.indexOf('/', end + 1);
   let name: string;
   let namespace: string | undefined;
@@ -86,6 +95,16 @@ export function parseEtcdKey(key: string): EtcdKeyInfo | undefined {
 const PLURAL_INFO: ReadonlyMap<string, V3Plural & { used: boolean }> = new Map(
   Object.entries(V3_PLURALS).map(([plural, entry]) => [plural, { ...entry, used: (USED_PLURALS as readonly string[]).includes(plural) }]),
 );
+
+/** key.startsWith(prefix, at) */
+function hasPrefix(key: string, prefix: string, at: number): boolean {
+  if (key.length < at + prefix.length) return false;
+  for (let i = prefix.length - 1; i >= 0; i--) if (key.charCodeAt(at + i) !== prefix.charCodeAt(i)) return false;
+  return true;
+}
+
+const WORKLOAD_ENDPOINTS = 'workloadendpoints/';
+const WORKLOAD_ENDPOINT_INFO = PLURAL_INFO.get('workloadendpoints')!;
 
 /** `10.24.104.0-26` → `10.24.104.0/26` (BlockKey.defaultPath replaces '/' with '-'). */
 export function blockCidrFromKeyName(name: string): string | undefined {

@@ -88,19 +88,34 @@ async function listPrefix(
       pending.catch(() => undefined); // awaited below; failing meanwhile is not an unhandled rejection
     }
     // In slices, letting I/O in between: the next page keeps arriving, the other prefixes' pages are
-    // handed out meanwhile, and the process stays responsive (100,000 endpoints are ~1 s of decoding).
-    for (let from = 0; from < page.length; from += HANDOUT_SLICE) {
+    // handed out meanwhile, and the process stays responsive (100,000 endpoints are ~0.5 s of decoding).
+    for (let from = 0; from < page.length; ) {
       if (from > 0) {
         await new Promise((resolve) => setImmediate(resolve));
         if (failed.value) return;
       }
-      onEntries(page, from, Math.min(page.length, from + HANDOUT_SLICE));
+      const to = sliceEnd(page, from);
+      onEntries(page, from, to);
+      from = to;
     }
   }
 }
 
-/** Entries handed out between two looks at I/O: ~10 ms of decoding. */
+/** Entries handed out between two looks at I/O: at most this many, and values of about HANDOUT_BYTES. */
 const HANDOUT_SLICE = 1_000;
+/** A few ms of decoding: ~1,000 endpoints, or ~180 IPAM blocks of 20 pods. */
+const HANDOUT_BYTES = 1024 * 1024;
+
+/** The end of the slice of `page` that starts at `from`. */
+function sliceEnd(page: RangePage, from: number): number {
+  const last = Math.min(page.length, from + HANDOUT_SLICE);
+  let bytes = 0;
+  for (let i = from; i < last; i++) {
+    bytes += page.valueEnd(i) - page.valueStart(i);
+    if (bytes >= HANDOUT_BYTES) return i + 1;
+  }
+  return last;
+}
 
 /** etcd's ErrCompacted, as the etcd3 client reports it (GRPCOutOfRangeError). */
 export function isCompactedError(err: unknown): boolean {

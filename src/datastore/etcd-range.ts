@@ -7,6 +7,7 @@
 // call deadline the client was set up with), which etcd3 does not declare public. If a version of etcd3
 // lacks it, rangeFetcher falls back to the public getAll(), with the same results.
 import { Range, type CallOptionsFactory, type Etcd3, type IRangeResponse } from 'etcd3';
+import { utf8Text } from './buffer-text.js';
 
 export interface RangeRequest {
   key: Buffer;
@@ -25,6 +26,10 @@ export interface RangePage {
   readonly length: number;
   key(i: number): string;
   value(i: number): string;
+  /** The UTF-8 bytes of value i are valueBuffer(i)[valueStart(i), valueEnd(i)): no copy, no string. */
+  valueBuffer(i: number): Buffer;
+  valueStart(i: number): number;
+  valueEnd(i: number): number;
   /** the raw bytes of key i */
   keyBytes(i: number): Buffer;
   /** key + value bytes of the page */
@@ -179,11 +184,23 @@ class CompactPage implements RangePage {
   }
 
   key(i: number): string {
-    return this.buf.toString('utf8', this.offsets[4 * i], this.offsets[4 * i + 1]);
+    return utf8Text(this.buf, this.offsets[4 * i]!, this.offsets[4 * i + 1]!);
   }
 
   value(i: number): string {
-    return this.buf.toString('utf8', this.offsets[4 * i + 2], this.offsets[4 * i + 3]);
+    return utf8Text(this.buf, this.offsets[4 * i + 2]!, this.offsets[4 * i + 3]!);
+  }
+
+  valueBuffer(): Buffer {
+    return this.buf;
+  }
+
+  valueStart(i: number): number {
+    return this.offsets[4 * i + 2]!;
+  }
+
+  valueEnd(i: number): number {
+    return this.offsets[4 * i + 3]!;
   }
 
   keyBytes(i: number): Buffer {
@@ -289,6 +306,18 @@ class ObjectPage implements RangePage {
 
   value(i: number): string {
     return this.response.kvs[i]!.value.toString();
+  }
+
+  valueBuffer(i: number): Buffer {
+    return this.response.kvs[i]!.value;
+  }
+
+  valueStart(): number {
+    return 0;
+  }
+
+  valueEnd(i: number): number {
+    return this.response.kvs[i]!.value.length;
   }
 
   keyBytes(i: number): Buffer {

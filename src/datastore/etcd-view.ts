@@ -43,7 +43,7 @@ export function applyWatchEvents(
       view.delete(key);
       continue;
     }
-    const result = decodeEtcdEntry(key, event.kv.value.toString(), options);
+    const result = decodeEtcdEntry(key, event.kv.value, options);
     if (result.status === 'ok') {
       view.set(key, result.resource);
     } else {

@@ -1,7 +1,7 @@
 // Field-level zod schemas shared by the resource schemas. Messages quote the offending value so a report
 // line stands on its own.
 import { z } from 'zod';
-import { addressBits, formatCidr, hasHostBits, networkOf, parseCidr, parseIP, parseIPv4 } from './ip.js';
+import { addressBits, formatCidr, hasHostBits, networkOf, parseCidr, parseIP, parseIPv4, parseIPv4Head } from './ip.js';
 
 export const CALICO_API_VERSION = 'projectcalico.org/v3';
 export const CALICO_CRD_API_VERSION = 'crd.projectcalico.org/v1';
@@ -85,6 +85,20 @@ export const singleAddressCidr = z.string().transform((value, ctx) => {
   return value.includes('/') ? value : `${value}/${bits}`;
 });
 
+/** What singleAddressCidr makes of `value` when it is valid (e.g. "10.24.104.1" → "10.24.104.1/32"), else undefined. */
+export function singleAddress(value: string): string | undefined {
+  // the common case without building a ParsedCidr: an IPv4 address with "/32" or no suffix
+  const slash = value.length - 3;
+  if (value.charCodeAt(slash) === 0x2f && value.charCodeAt(slash + 1) === 0x33 && value.charCodeAt(slash + 2) === 0x32) {
+    if (parseIPv4Head(value, slash) !== undefined) return value;
+  } else if (parseIPv4(value) !== undefined) {
+    return `${value}/32`;
+  }
+  const cidr = parseCidr(value, { allowBareIP: true });
+  if (!cidr || cidr.prefixLen !== addressBits(cidr.family)) return undefined;
+  return value.includes('/') ? value : `${value}/${cidr.prefixLen}`;
+}
+
 const MAC = /^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}$/;
 
 /** aa:bb:cc:dd:ee:ff in either case; stored lower case. */
@@ -98,14 +112,28 @@ export const macAddress = z.string().transform((value, ctx) => {
 
 /** Linux dev_valid_name(): 1-15 bytes, not "." or "..", no '/', ':' or whitespace. */
 export const linuxInterfaceName = z.string().superRefine((value, ctx) => {
-  const bytes = Buffer.byteLength(value, 'utf8');
-  let problem: string | undefined;
-  if (bytes === 0) problem = 'must not be empty';
-  else if (bytes > 15) problem = `is ${bytes} bytes long; Linux interface names are at most 15`;
-  else if (value === '.' || value === '..') problem = 'is not a valid interface name';
-  else if (/[/:\s]/.test(value)) problem = "must not contain '/', ':' or whitespace";
+  const problem = interfaceNameProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: `${quote(value)} ${problem}` });
 });
+
+/** Why `value` is not a Linux interface name (see linuxInterfaceName), or undefined when it is one. */
+export function interfaceNameProblem(value: string): string | undefined {
+  // the usual name: ASCII, 1-15 characters, none of them '/', ':' or whitespace
+  if (value.length > 0 && value.length <= 15 && value !== '.' && value !== '..') {
+    let plain = true;
+    for (let i = 0; i < value.length && plain; i++) {
+      const c = value.charCodeAt(i);
+      plain = c > 0x20 && c < 0x7f && c !== 0x2f && c !== 0x3a;
+    }
+    if (plain) return undefined;
+  }
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes === 0) return 'must not be empty';
+  if (bytes > 15) return `is ${bytes} bytes long; Linux interface names are at most 15`;
+  if (value === '.' || value === '..') return 'is not a valid interface name';
+  if (/[/:\s]/.test(value)) return "must not contain '/', ':' or whitespace";
+  return undefined;
+}
 
 const UINT64_MAX = (1n << 64n) - 1n;
 

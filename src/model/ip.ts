@@ -20,18 +20,39 @@ export function addressBits(family: IPFamily): 32 | 128 {
   return family === 4 ? 32 : 128;
 }
 
-/** Dotted quad to uint32; rejects leading zeros as Go's net.ParseIP does (they once meant octal). */
+/**
+ * Dotted quad to uint32; rejects leading zeros as Go's net.ParseIP does (they once meant octal). A loop
+ * over the characters rather than split and regexes: a full etcd list checks ~100,000 of these.
+ */
 export function parseIPv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
+  return parseIPv4Head(text, text.length);
+}
+
+/** parseIPv4 of the first `n` characters of `text`. */
+export function parseIPv4Head(text: string, n: number): number | undefined {
+  if (n < 7 || n > 15 || n > text.length) return undefined;
   let value = 0;
-  for (const part of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + octet;
+      dots++;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && octet === 0) return undefined; // a leading zero
+      octet = octet * 10 + (c - 0x30);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else {
+      return undefined;
+    }
   }
-  return value;
+  if (dots !== 3 || digits === 0) return undefined;
+  return value * 256 + octet;
 }
 
 export function formatIPv4(value: number): string {
@@ -101,12 +122,24 @@ export function parseCidr(text: string, options: { allowBareIP?: boolean } = {})
     const ip = parseIP(text);
     return ip && { family: ip.family, addr: ip.value, prefixLen: addressBits(ip.family) };
   }
+  const prefixLen = parsePrefixLength(text, slash + 1);
+  if (prefixLen === undefined) return undefined;
   const ip = parseIP(text.slice(0, slash));
-  const lenText = text.slice(slash + 1);
-  if (!ip || !/^(0|[1-9]\d{0,2})$/.test(lenText)) return undefined;
-  const prefixLen = Number(lenText);
-  if (prefixLen > addressBits(ip.family)) return undefined;
+  if (!ip || prefixLen > addressBits(ip.family)) return undefined;
   return { family: ip.family, addr: ip.value, prefixLen };
+}
+
+/** The decimal after the slash: 0 or 1-3 digits without a leading zero (what /^(0|[1-9]\d{0,2})$/ accepts). */
+function parsePrefixLength(text: string, from: number): number | undefined {
+  const digits = text.length - from;
+  if (digits < 1 || digits > 3 || (digits > 1 && text.charCodeAt(from) === 0x30)) return undefined;
+  let value = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+    value = value * 10 + (c - 0x30);
+  }
+  return value;
 }
 
 function hostMask(cidr: Pick<ParsedCidr, 'family' | 'prefixLen'>): bigint {

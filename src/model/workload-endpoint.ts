@@ -61,24 +61,35 @@ export const WorkloadEndpointSpecSchema = z
     allowSpoofedSourcePrefixes: z.array(ipOrCidr).optional(),
   })
   .superRefine((spec, ctx) => {
-    const networks = spec.ipNetworks.flatMap((n) => parseCidr(n) ?? []);
-    spec.ipNATs?.forEach((nat, i) => {
-      const internal = parseIP(nat.internalIP);
-      const external = parseIP(nat.externalIP);
-      if (internal && external && internal.family !== external.family) {
-        ctx.addIssue({ code: 'custom', path: ['ipNATs', i, 'externalIP'], message: 'mismatched IP versions' });
-      }
-      // A floating IP must translate to one of the endpoint's own addresses (Calico: "NAT is not in the
-      // endpoint networks").
-      if (internal && !networks.some((network) => cidrContains(network, internal))) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['ipNATs', i, 'internalIP'],
-          message: `${nat.internalIP} is not one of this endpoint's ipNetworks`,
-        });
-      }
-    });
+    if (spec.ipNATs === undefined) return;
+    for (const { path, message } of ipNATProblems(spec.ipNetworks, spec.ipNATs)) ctx.addIssue({ code: 'custom', path, message });
   });
+
+/**
+ * What is wrong with an endpoint's ipNATs beyond their fields' own checks, each problem with its path
+ * under spec: an internal and external address of different versions, or an internal address that is
+ * not one of the endpoint's ipNetworks.
+ */
+export function ipNATProblems(
+  ipNetworks: readonly string[],
+  ipNATs: readonly { internalIP: string; externalIP: string }[],
+): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const networks = ipNetworks.flatMap((n) => parseCidr(n) ?? []);
+  ipNATs.forEach((nat, i) => {
+    const internal = parseIP(nat.internalIP);
+    const external = parseIP(nat.externalIP);
+    if (internal && external && internal.family !== external.family) {
+      problems.push({ path: ['ipNATs', i, 'externalIP'], message: 'mismatched IP versions' });
+    }
+    // A floating IP must translate to one of the endpoint's own addresses (Calico: "NAT is not in the
+    // endpoint networks").
+    if (internal && !networks.some((network) => cidrContains(network, internal))) {
+      problems.push({ path: ['ipNATs', i, 'internalIP'], message: `${nat.internalIP} is not one of this endpoint's ipNetworks` });
+    }
+  });
+  return problems;
+}
 
 export const WorkloadEndpointSchema = z.looseObject({
   kind: z.literal('WorkloadEndpoint'),

@@ -166,6 +166,29 @@ describe('EtcdDatastore', () => {
     expect(listener.invalid).toEqual([]);
   });
 
+  it('hands its view to onSnapshot as it is, and never changes that map afterwards', async () => {
+    await client.put(NODE_KEY).value(nodeJson('node2', '192.168.1.12'));
+    const held: ReadonlyMap<string, Resource>[] = [];
+    const listener = new RecordingListener();
+    const record = listener.onSnapshot.bind(listener);
+    listener.onSnapshot = (resources) => {
+      held.push(resources);
+      record(resources);
+      // a change at once, while the datastore is still to copy the view it handed out
+      void client.put(resourceKey('Node', 'node3')).value(nodeJson('node3', '192.168.1.13')).exec();
+    };
+    const store = new EtcdDatastore({ endpoints: [etcd.endpoint], retryMinMs: 50, retryMaxMs: 300 });
+    stores.push(store);
+    await store.start(listener);
+    await listener.waitFor('the put', () => listener.updates.length === 1);
+    await client.delete().key(NODE_KEY);
+    await listener.waitFor('the delete', () => listener.updates.length === 2);
+    expect(keysOf(listener.view)).toEqual([resourceKey('Node', 'node3')]);
+    expect(held).toHaveLength(1);
+    expect(keysOf(held[0]!)).toEqual([NODE_KEY]);
+    expect(nodeIp(held[0]!.get(NODE_KEY))).toBe('192.168.1.12/24');
+  });
+
   it('reports a bad value with its key and field path and applies the rest', async () => {
     const badNode = resourceKey('Node', 'node9');
     await putTogether({ [badNode]: '{"kind":"Node","apiVersion":"projectcalico.org/v3","metadata":{"name":"node9"},"spec":{"bgp":{"ipv4Address":"300.1.1.1/24"}}}' });
