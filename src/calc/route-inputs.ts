@@ -108,29 +108,45 @@ function blockOrder(a: { name: string; block: Block }, b: { name: string; block:
   return byText(a.block.affinity ?? '', b.block.affinity ?? '') || byText(a.name, b.name);
 }
 
-const blockOf = memo((r: IPAMBlock): { cidr: string; parsed: ParsedCidr; block: Block } | undefined => {
+/** One per IPAMBlock resource, kept while the resource is: a new block list reuses the others' objects. */
+interface NamedBlock extends BlockInfo {
+  name: string;
+  /** network address, then prefix length, as one number (the order blocks are listed in) */
+  order: number;
+}
+
+const blockOf = memo((r: IPAMBlock): NamedBlock | undefined => {
   const parsed = v4Network(r.spec.cidr);
-  return parsed && { cidr: formatCidr(parsed), parsed, block: blockFromIPAMBlock(r) };
+  return parsed && { cidr: formatCidr(parsed), parsed, block: blockFromIPAMBlock(r), name: r.metadata.name, order: Number(parsed.addr) * 64 + parsed.prefixLen };
 });
 
+/**
+ * One block per CIDR, by address then prefix length. Made again whenever a block changes (5,000 of
+ * them), so it allocates little: the per-resource objects are reused, and duplicates (rare) are
+ * found as neighbours in the sorted list.
+ */
 function collectBlocks(resources: readonly IPAMBlock[], warnings: string[]): BlockInfo[] {
-  const byCidr = new Map<string, { parsed: ParsedCidr; copies: { name: string; block: Block }[] }>();
+  const all: NamedBlock[] = [];
   for (const r of resources) {
     const b = blockOf(r);
-    if (!b) continue;
-    const entry = byCidr.get(b.cidr);
-    if (entry) entry.copies.push({ name: r.metadata.name, block: b.block });
-    else byCidr.set(b.cidr, { parsed: b.parsed, copies: [{ name: r.metadata.name, block: b.block }] });
+    if (b) all.push(b);
   }
+  all.sort((a, b) => a.order - b.order);
   const blocks: BlockInfo[] = [];
-  const ordered = [...byCidr].sort(([, a], [, b]) => byPrefix(a.parsed, b.parsed));
-  for (const [cidr, { parsed, copies }] of ordered) {
-    const [kept, ...rest] = copies.length === 1 ? copies : [...copies].sort(blockOrder);
-    const others = [...new Set(rest.map((c) => c.block.affinity ?? 'none'))].filter((a) => a !== (kept!.block.affinity ?? 'none'));
-    if (others.length > 0) {
-      warnings.push(`block ${cidr} has affinities ${[kept!.block.affinity ?? 'none', ...others].join(', ')}; using ${kept!.block.affinity ?? 'none'}`);
-    }
-    blocks.push({ cidr, parsed, block: kept!.block });
+  for (let i = 0; i < all.length; ) {
+    let j = i + 1;
+    while (j < all.length && all[j]!.order === all[i]!.order) j++;
+    blocks.push(j === i + 1 ? all[i]! : settleBlock(all.slice(i, j), warnings));
+    i = j;
   }
   return blocks;
+}
+
+/** Several IPAMBlocks for one CIDR: one is kept, by blockOrder, and a disagreement on affinity is reported. */
+function settleBlock(copies: readonly NamedBlock[], warnings: string[]): BlockInfo {
+  const [kept, ...rest] = [...copies].sort(blockOrder);
+  const affinity = (b: NamedBlock) => b.block.affinity ?? 'none';
+  const others = [...new Set(rest.map(affinity))].filter((a) => a !== affinity(kept!));
+  if (others.length > 0) warnings.push(`block ${kept!.cidr} has affinities ${[affinity(kept!), ...others].join(', ')}; using ${affinity(kept!)}`);
+  return kept!;
 }
