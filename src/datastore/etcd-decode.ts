@@ -5,7 +5,8 @@
 // slimRemoteEndpoint): a full list holds ~100,000 of them, and validating and keeping all their fields
 // is most of the time and memory of a sync. What is kept is validated as the WorkloadEndpoint schema
 // validates it (the slim endpoint is still a valid WorkloadEndpoint), so a bad address is still reported
-// with its key and field path; problems in the dropped fields are not.
+// with its key and field path; problems in the dropped fields are not. Other nodes' IPAM blocks are
+// validated whole, then slimmed too (slim-block.ts).
 //
 // Two ways, one result. decodeEtcdText is the reference: JSON.parse (lossless where it matters), then
 // the zod schemas. decodeEtcdValue first tries readers that take what they need straight from the
@@ -26,6 +27,7 @@ import { WorkloadEndpointSchema } from '../model/workload-endpoint.js';
 import { parseEtcdKey, type EtcdKeyInfo } from './etcd-keys.js';
 import { readAllocationBlock } from './read-block.js';
 import { readRemoteEndpoint, slimRemoteEndpoint } from './slim-endpoint.js';
+import { slimRemoteBlock } from './slim-block.js';
 
 export type EtcdEntryResult =
   | { status: 'ok'; resource: Resource }
@@ -39,6 +41,9 @@ export interface DecodeOptions {
 }
 
 const SKIPPED: EtcdEntryResult = { status: 'skipped' };
+
+/** With a `nodeName`, other nodes' blocks keep only what routing to them reads (slim-block.ts). */
+const slimmed = (block: Block, options: DecodeOptions): Block => (options.nodeName === undefined ? block : slimRemoteBlock(block, options.nodeName));
 const NO_OPTIONS: DecodeOptions = {};
 
 /** One key and its value (as text, or its UTF-8 bytes). */
@@ -56,7 +61,7 @@ export function decodeEtcdValue(key: string, bytes: Buffer, start: number, end: 
     if (remote !== undefined) return { status: 'ok', resource: remote };
   } else if (info.kind === 'IPAMBlock') {
     const block = readAllocationBlock(bytes, start, end);
-    if (block !== undefined && sameNetwork(block.cidr, info.cidr!)) return { status: 'ok', resource: blockResource(info.name, block) };
+    if (block !== undefined && sameNetwork(block.cidr, info.cidr!)) return { status: 'ok', resource: blockResource(info.name, slimmed(block, options)) };
   }
   return decodeKnownKey(key, info, bytes.toString('utf8', start, end), options);
 }
@@ -75,7 +80,7 @@ function decodeKnownKey(key: string, info: EtcdKeyInfo & { used: true }, text: s
     if (!sameNetwork(parsed.value.cidr, info.cidr!)) {
       return entryError(key, info, [`cidr: ${JSON.stringify(parsed.value.cidr)} does not match the block in the key (${info.cidr})`]);
     }
-    return { status: 'ok', resource: blockResource(info.name, parsed.value) };
+    return { status: 'ok', resource: blockResource(info.name, slimmed(parsed.value, options)) };
   }
 
   const parsed = parseV3Value(text, key, options.nodeName);
