@@ -27,6 +27,7 @@ import { Etcd3, Range } from 'etcd3';
 import { stringify } from 'yaml';
 import { calcDesiredState } from '../src/calc/desired.js';
 import { countEntries } from '../src/daemon/metrics.js';
+import { DAEMON_PROCESS_ENV } from '../src/daemon/process-env.js';
 import { NEIGH_VTEP_IFINDEX, RouteType, type RouteKeyValue } from '../src/dataplane/abi.js';
 import { openNodeMaps, type NodeMaps } from '../src/dataplane/pinned-maps.js';
 import { createDatastore } from '../src/datastore/index.js';
@@ -333,7 +334,8 @@ async function main(state: { net?: NodeNet; etcd?: NetnsEtcd; daemon?: DaemonRun
     writeFileSync(configFile, stringify(config));
 
     log();
-    log(`daemon: ${self.name}, ${localPods.length} cali interfaces, debounceMs ${DEBOUNCE ?? 'default'}${CPU_PROF ? ', --cpu-prof' : ''}${NODE_ARGS.length ? `, node ${NODE_ARGS.join(' ')}` : ''}`);
+    log(`daemon: ${self.name}, ${localPods.length} cali interfaces, as deployed: ${Object.entries(DAEMON_PROCESS_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    log(`        debounceMs ${DEBOUNCE ?? 'default'}${CPU_PROF ? ', --cpu-prof' : ''}${NODE_ARGS.length ? `, node ${NODE_ARGS.join(' ')}` : ''}`);
     const daemon = spawnDaemon(NETNS, configFile, { ...(CPU_PROF ? { cpuProfile: PROFILE } : {}), gcOnSignal: true, nodeArgs: NODE_ARGS });
     state.daemon = daemon;
     const url = `http://${self.ip}:${HTTP_PORT}`;

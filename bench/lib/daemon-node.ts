@@ -12,6 +12,7 @@ import type { NativeBinding } from '../../src/native/binding.js';
 import { addNetns, deleteNetns, nsenter } from '../../src/lab/netns.js';
 import { removeAllPins } from '../../src/dataplane/node.js';
 import { run } from '../../src/util/exec.js';
+import { DAEMON_PROCESS_ENV } from '../../src/daemon/process-env.js';
 import { cliPath } from '../../test/helpers/cli.js';
 import { followDaemonOutput, stopChild, type LogLine } from '../../test/helpers/daemon-io.js';
 
@@ -105,7 +106,8 @@ export interface SpawnOptions {
 export function spawnDaemon(netns: string, configFile: string, opts: SpawnOptions = {}): DaemonRun {
   const hook = fileURLToPath(new URL('./bench-hook.js', import.meta.url));
   const nodeArgs = [...(opts.cpuProfile || opts.gcOnSignal ? ['--import', hook] : []), ...(opts.gcOnSignal ? ['--expose-gc'] : []), ...(opts.nodeArgs ?? [])];
-  const env = { ...process.env };
+  // As deployed (deploy/daemonset.yaml): the daemon's process settings.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...DAEMON_PROCESS_ENV };
   if (opts.cpuProfile) env.TORTIE_BENCH_CPU_PROFILE = opts.cpuProfile;
   if (opts.gcOnSignal) env.TORTIE_BENCH_GC_ON_SIGUSR2 = '1';
   const argv = [...nsenter(netns), process.execPath, ...nodeArgs, cliPath(), 'daemon', '--config', configFile];

@@ -5,6 +5,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DaemonConfigSchema, splitHostPort } from '../../src/daemon/config.js';
 import { packageRoot } from '../../src/dataplane/object-path.js';
+import { DAEMON_PROCESS_ENV } from '../../src/daemon/process-env.js';
 
 const read = (name: string) => readFileSync(join(packageRoot(), 'deploy', name), 'utf8');
 type Obj = Record<string, any>;
@@ -44,5 +45,10 @@ describe('deploy manifests', () => {
 
   it('the image runs the daemon with the ConfigMap’s path by default', () => {
     expect(read('Dockerfile')).toContain('CMD ["daemon", "--config", "/etc/tortie/config/config.yaml"]');
+  });
+
+  it('runs the daemon process as it is measured (NODE_OPTIONS, MALLOC_ARENA_MAX)', () => {
+    const env = Object.fromEntries((container.env as Obj[]).map((e) => [e.name, e.value]));
+    for (const [name, value] of Object.entries(DAEMON_PROCESS_ENV)) expect(env[name], name).toBe(value);
   });
 });
