@@ -49,10 +49,9 @@ export async function createEtcdClient(options: EtcdConnectionOptions): Promise<
     grpcOptions: {
       // A /26 block with every address allocated is ~16 kB; a page of them is well above grpc's 4 MB default.
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
-      // HTTP/2 flow control: with the default 64 kB window, etcd sends a list page in 64 kB steps, each
-      // waiting for the client to take the last one in; while the client decodes, the page stalls. With
-      // a window of two pages (LIST_PAGE_BYTES) it arrives meanwhile, and etcd spends ~20% less CPU.
-      'grpc-node.flow_control_window': 16 * 1024 * 1024,
+      // HTTP/2 flow control stays at grpc's default 64 kB window. A 16 MB window ('grpc-node.flow_control_window')
+      // lets a list page arrive while the client decodes the last one (a full list ~10% faster, ~20% less
+      // etcd CPU), but the daemon then keeps ~50 MB more native memory for as long as it runs.
       // etcd's default --grpc-keepalive-min-time is 5 s; pinging less often than that is always allowed.
       'grpc.keepalive_time_ms': 15_000,
       'grpc.keepalive_timeout_ms': 5_000,
