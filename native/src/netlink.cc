@@ -35,8 +35,6 @@ std::string FormatMac(const uint8_t *b) {
   return s;
 }
 
-enum class Dump { kDone, kInterrupted, kFailed };
-
 // One RTM_GETNEIGH dump into `out`. On kFailed, `op`/`err` say what failed.
 Dump DumpOnce(int fd, uint32_t seq, int ifindex, std::vector<Neigh> &out, const char **op, int *err) {
   struct {
@@ -55,30 +53,13 @@ Dump DumpOnce(int fd, uint32_t seq, int ifindex, std::vector<Neigh> &out, const 
     *err = LastErrno();
     return Dump::kFailed;
   }
-  std::vector<char> buf(kRecvBuf);
-  bool interrupted = false;
-  for (;;) {
-    ssize_t n = RecvKernel(fd, buf);
-    if (n < 0) {
-      *op = "recv";
-      *err = LastErrno();
-      return Dump::kFailed;
-    }
-    int len = static_cast<int>(n);
-    for (auto *h = reinterpret_cast<const nlmsghdr *>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-      if (h->nlmsg_seq != seq) continue;  // a late answer to an earlier attempt
-      if (h->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
-      if (h->nlmsg_type == NLMSG_DONE) return interrupted ? Dump::kInterrupted : Dump::kDone;
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        const auto *e = static_cast<const nlmsgerr *>(NLMSG_DATA(h));
-        *op = "RTM_GETNEIGH";
-        *err = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? -e->error : EPROTO;
-        return Dump::kFailed;
-      }
-      Neigh neigh;
-      if (ParseNeigh(h, &neigh) && (ifindex == 0 || neigh.ifindex == ifindex)) out.push_back(std::move(neigh));
-    }
-  }
+  return ReadDump(
+      fd, seq, "RTM_GETNEIGH",
+      [&](const nlmsghdr *h) {
+        Neigh neigh;
+        if (ParseNeigh(h, &neigh) && (ifindex == 0 || neigh.ifindex == ifindex)) out.push_back(std::move(neigh));
+      },
+      op, err);
 }
 
 Napi::Value NeighList(const Napi::CallbackInfo &info) {
@@ -129,6 +110,32 @@ ssize_t RecvKernel(int fd, std::vector<char> &buf, int flags) {
     if (n < 0 && errno == EINTR) continue;
     if (n >= 0 && from.nl_pid != 0) continue;
     return n;
+  }
+}
+
+Dump ReadDump(int fd, uint32_t seq, const char *request, const std::function<void(const nlmsghdr *)> &each, const char **op, int *err) {
+  std::vector<char> buf(kRecvBuf);
+  bool interrupted = false;
+  for (;;) {
+    ssize_t n = RecvKernel(fd, buf);
+    if (n < 0) {
+      *op = "recv";
+      *err = LastErrno();
+      return Dump::kFailed;
+    }
+    int len = static_cast<int>(n);
+    for (auto *h = reinterpret_cast<const nlmsghdr *>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_seq != seq) continue;  // a late answer to an earlier attempt
+      if (h->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
+      if (h->nlmsg_type == NLMSG_DONE) return interrupted ? Dump::kInterrupted : Dump::kDone;
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        const auto *e = static_cast<const nlmsgerr *>(NLMSG_DATA(h));
+        *op = request;
+        *err = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? -e->error : EPROTO;
+        return Dump::kFailed;
+      }
+      each(h);
+    }
   }
 }
 

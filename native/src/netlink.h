@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,13 @@ struct FdGuard {
 // Receives one datagram from the kernel (port id 0) into `buf`; other senders are ignored, EINTR
 // retried. `flags` as for recvfrom (MSG_DONTWAIT). Returns its length, or -1 with errno.
 ssize_t RecvKernel(int fd, std::vector<char> &buf, int flags = 0);
+
+enum class Dump { kDone, kInterrupted, kFailed };
+
+// Reads the answers to the dump request `seq` (already sent on `fd`) until NLMSG_DONE, handing each
+// message to `each`. kInterrupted: the table changed during the dump (retry). On kFailed, `op`/`err`
+// say what failed; an NLMSG_ERROR answer is reported as `request`.
+Dump ReadDump(int fd, uint32_t seq, const char *request, const std::function<void(const nlmsghdr *)> &each, const char **op, int *err);
 
 // An AF_INET neighbour from an RTM_NEWNEIGH/RTM_DELNEIGH message.
 struct Neigh {

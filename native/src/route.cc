@@ -406,8 +406,6 @@ Napi::Object RouteToJs(Napi::Env env, const Route &r) {
   return o;
 }
 
-enum class Dump { kDone, kInterrupted, kFailed };
-
 // One RTM_GETROUTE dump of the main table's AF_INET routes of `protocol` into `out`.
 Dump DumpOnce(int fd, uint32_t seq, uint8_t protocol, std::vector<Route> &out, const char **op, int *err) {
   MsgBuf req;
@@ -422,30 +420,13 @@ Dump DumpOnce(int fd, uint32_t seq, uint8_t protocol, std::vector<Route> &out, c
     *err = LastErrno();
     return Dump::kFailed;
   }
-  std::vector<char> buf(kRecvBuf);
-  bool interrupted = false;
-  for (;;) {
-    ssize_t n = RecvKernel(fd, buf);
-    if (n < 0) {
-      *op = "recv";
-      *err = LastErrno();
-      return Dump::kFailed;
-    }
-    int len = static_cast<int>(n);
-    for (auto *h = reinterpret_cast<const nlmsghdr *>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-      if (h->nlmsg_seq != seq) continue;  // a late answer to an earlier attempt
-      if (h->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
-      if (h->nlmsg_type == NLMSG_DONE) return interrupted ? Dump::kInterrupted : Dump::kDone;
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        *op = "RTM_GETROUTE";
-        *err = AckErrno(h);
-        if (*err == 0) *err = EPROTO;
-        return Dump::kFailed;
-      }
-      Route r;
-      if (ParseRoute(h, &r) && r.protocol == protocol && r.table == RT_TABLE_MAIN) out.push_back(r);
-    }
-  }
+  return ReadDump(
+      fd, seq, "RTM_GETROUTE",
+      [&](const nlmsghdr *h) {
+        Route r;
+        if (ParseRoute(h, &r) && r.protocol == protocol && r.table == RT_TABLE_MAIN) out.push_back(r);
+      },
+      op, err);
 }
 
 Napi::Value RouteDump(const Napi::CallbackInfo &info) {

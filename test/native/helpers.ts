@@ -82,6 +82,26 @@ export class TestNetns {
   }
 }
 
+/**
+ * A namespace for route tests: uplink `up0` (172.16.0.43/12, default route via 172.16.0.1, peer
+ * `up0p`) and a pair `cA`/`cB` standing for a pod's cali, all up.
+ */
+export class UplinkNetns extends TestNetns {
+  override create(): void {
+    super.create([
+      ['up0', 'up0p'],
+      ['cA', 'cB'],
+    ]);
+    for (const dev of ['lo', 'up0', 'up0p', 'cA', 'cB']) this.ip('link', 'set', dev, 'up');
+    this.ip('addr', 'add', '172.16.0.43/12', 'dev', 'up0');
+    this.ip('route', 'add', 'default', 'via', '172.16.0.1', 'dev', 'up0');
+  }
+
+  ip(...args: string[]): string {
+    return execFileSync('ip', ['-n', this.name, ...args], { stdio: 'pipe', encoding: 'utf8' });
+  }
+}
+
 /** Little-endian u32 / u64 encoders for keys and values. */
 export function u32le(n: number): Uint8Array {
   const b = new Uint8Array(4);

@@ -3,7 +3,6 @@
  * functions: a private network namespace (tt-kr-<random>, always deleted) whose uplink up0 (a veth)
  * carries 172.16.0.43/12 with a default route via 172.16.0.1, and a pod-side veth cA for floating IPs.
  */
-import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   KernelRouteError,
@@ -13,7 +12,7 @@ import {
   TORTIE_ROUTE_PROTO,
   type DesiredKernelRoute,
 } from '../../src/dataplane/kernel-routes.js';
-import { IS_ROOT, SKIP_REASON, TestNetns } from './helpers.js';
+import { IS_ROOT, SKIP_REASON, UplinkNetns } from './helpers.js';
 import { native } from '../../src/native/index.js';
 
 const PROTO = String(TORTIE_ROUTE_PROTO);
@@ -27,23 +26,9 @@ interface IpRoute {
   metrics?: Array<{ mtu?: number }>;
 }
 
-class KrNetns extends TestNetns {
+class KrNetns extends UplinkNetns {
   constructor() {
     super('tt-kr');
-  }
-
-  override create(): void {
-    super.create([
-      ['up0', 'up0p'],
-      ['cA', 'cB'],
-    ]);
-    for (const dev of ['lo', 'up0', 'up0p', 'cA', 'cB']) this.ip('link', 'set', dev, 'up');
-    this.ip('addr', 'add', '172.16.0.43/12', 'dev', 'up0');
-    this.ip('route', 'add', 'default', 'via', '172.16.0.1', 'dev', 'up0');
-  }
-
-  ip(...args: string[]): string {
-    return execFileSync('ip', ['-n', this.name, ...args], { stdio: 'pipe', encoding: 'utf8' });
   }
 
   /** Tortie's routes as iproute2 lists them, by CIDR. */

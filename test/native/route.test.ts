@@ -3,13 +3,12 @@
  * network namespaces (tt-rt-<random>, always deleted) whose uplink up0 (a veth) carries 172.16.0.43/12
  * with a default route via 172.16.0.1. Checked against what `ip -j -d route show` reports.
  */
-import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeBinding, RouteOp } from '../../src/native/binding.js';
 import { errnoCode } from '../../src/native/errors.js';
 import { defaultAddonPath, native } from '../../src/native/index.js';
-import { IS_ROOT, SKIP_REASON, TestNetns } from './helpers.js';
+import { IS_ROOT, SKIP_REASON, UplinkNetns } from './helpers.js';
 
 const PROTO = 116;
 const ENODEV = 19;
@@ -29,23 +28,9 @@ interface IpRoute {
   metrics?: Array<{ mtu?: number }>;
 }
 
-class RouteNetns extends TestNetns {
+class RouteNetns extends UplinkNetns {
   constructor() {
     super('tt-rt');
-  }
-
-  override create(): void {
-    super.create([
-      ['up0', 'up0p'],
-      ['cA', 'cB'],
-    ]);
-    for (const dev of ['lo', 'up0', 'up0p', 'cA', 'cB']) this.ip('link', 'set', dev, 'up');
-    this.ip('addr', 'add', '172.16.0.43/12', 'dev', 'up0');
-    this.ip('route', 'add', 'default', 'via', '172.16.0.1', 'dev', 'up0');
-  }
-
-  ip(...args: string[]): string {
-    return execFileSync('ip', ['-n', this.name, ...args], { stdio: 'pipe', encoding: 'utf8' });
   }
 
   /** Every route of the main table (or `table`), as iproute2 sees it. */
