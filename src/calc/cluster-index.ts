@@ -35,10 +35,6 @@ export class ClusterIndex {
     return this.all.size;
   }
 
-  values(): IterableIterator<Resource> {
-    return this.all.values();
-  }
-
   /** Replaces everything (a full snapshot). */
   reset(resources: ReadonlyMap<string, Resource>): void {
     for (const key of [...this.all.keys()]) if (!resources.has(key)) this.delete(key);

@@ -13,7 +13,7 @@ import { calcDesiredStateOf } from '../calc/desired.js';
 import { endpointsMap } from '../dataplane/maps/index.js';
 import { loadNode, type LoadReport } from '../dataplane/node.js';
 import { mapPinPath, openNodeMaps, type NodeMaps } from '../dataplane/pinned-maps.js';
-import { Reconciler, uplinkMtuOf, type ReconcileReport } from '../dataplane/reconcile.js';
+import { Reconciler, since, uplinkMtuOf, type ReconcileReport } from '../dataplane/reconcile.js';
 import { createDatastore } from '../datastore/index.js';
 import type { Datastore, DatastoreListener, DatastoreStatus, DatastoreUpdate } from '../datastore/types.js';
 import type { Resource, ResourceError } from '../model/resources.js';
@@ -226,7 +226,7 @@ export class Daemon {
       this.uplinkMtu ??= uplinkMtuOf(this.maps);
       const calcStart = performance.now();
       const desired = calcDesiredStateOf(this.index.split(), { nodeName: this.config.nodeName, uplinkMtu: this.uplinkMtu });
-      calcMs = Math.round((performance.now() - calcStart) * 1000) / 1000;
+      calcMs = since(calcStart);
       report = this.reconciler.reconcile(this.maps, desired, { pinDir: this.config.pinDir, attachMode: this.config.attachMode, expediteRcu: this.config.expediteRcu, scope: { endpoints: 'all', cluster: true } });
       report.warnings.unshift(...desired.warnings);
     } catch (err) {

@@ -11,7 +11,7 @@ import type { NativeBinding } from '../native/binding.js';
 import { decode, encode } from './codec.js';
 import type { ChangeCounts, EncodedEntry, TableDiff } from './diff.js';
 import type { Entry } from './desired-entries.js';
-import type { MapDef, TypedMap } from './typed-map.js';
+import { applyDiff, readBatches, type MapDef, type TypedMap } from './typed-map.js';
 
 interface Held {
   valueBytes: string;
@@ -36,7 +36,6 @@ export class FollowedTable<T extends object, K, V> {
     this.held = null;
   }
 
-  /** Adds and changes first, then removes, so a replaced entry never leaves a gap. */
   reconcile(native: NativeBinding, map: TypedMap<K, V>, items: readonly T[], owns: (key: K, value: V) => boolean): ChangeCounts {
     const held = this.held ?? readHeld(native, map);
     this.held = null; // not known until the writes are done
@@ -63,10 +62,9 @@ export class FollowedTable<T extends object, K, V> {
       diff.remove.push(key);
       held.delete(keyBytes);
     }
-    map.updateMany([...diff.add, ...diff.change]);
-    map.deleteMany(diff.remove);
+    const counts = applyDiff(map, diff);
     this.held = held;
-    return { added: diff.add.length, changed: diff.change.length, removed: diff.remove.length };
+    return counts;
   }
 
   private encodingOf(item: T): EncodedEntry<K, V> {
@@ -80,21 +78,21 @@ export class FollowedTable<T extends object, K, V> {
   }
 }
 
-const RAW_BATCH = 1024;
-
 /** What a map holds, undecoded, read with batch lookups; every entry stamped with pass 0 (asked for by none yet). */
 function readHeld<K, V>(native: NativeBinding, map: TypedMap<K, V>): Map<string, Held> {
   const [ks, vs] = [map.def.key.size, map.def.value.size];
-  const keys = Buffer.alloc(ks * RAW_BATCH);
-  const values = Buffer.alloc(vs * RAW_BATCH);
   const out = new Map<string, Held>();
-  let cursor: Uint8Array | null = null;
-  do {
-    const res = native.mapLookupBatch(map.fd, cursor, keys, values, RAW_BATCH);
-    // One conversion per batch, then slices: far cheaper than a Buffer call per entry.
-    const [k, v] = [keys.toString('latin1', 0, res.count * ks), values.toString('latin1', 0, res.count * vs)];
-    for (let i = 0; i < res.count; i++) out.set(k.slice(i * ks, (i + 1) * ks), { valueBytes: v.slice(i * vs, (i + 1) * vs), pass: 0 });
-    cursor = res.next;
-  } while (cursor);
+  readBatches(
+    native,
+    map.fd,
+    ks,
+    vs,
+    (keys, values, count) => {
+      // One conversion per batch, then slices: far cheaper than a Buffer call per entry.
+      const [k, v] = [latin1(keys.subarray(0, count * ks)), latin1(values.subarray(0, count * vs))];
+      for (let i = 0; i < count; i++) out.set(k.slice(i * ks, (i + 1) * ks), { valueBytes: v.slice(i * vs, (i + 1) * vs), pass: 0 });
+    },
+    1024,
+  );
   return out;
 }

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NativeBinding } from '../native/binding.js';
-import { TypedMap, type MapDef } from './typed-map.js';
+import { readBatches, TypedMap, type MapDef } from './typed-map.js';
 
 export interface OldPin {
   path: string;
@@ -28,8 +28,6 @@ export interface MigrationReport {
   dropped: number;
 }
 
-const BATCH = 256;
-
 /** The newest pin of an older layout of `def` in `mapsDir`, if any. */
 export function findOldPin(mapsDir: string, def: MapDef<unknown, unknown>): OldPin | undefined {
   if (!existsSync(mapsDir)) return undefined;
@@ -46,17 +44,10 @@ export function findOldPin(mapsDir: string, def: MapDef<unknown, unknown>): OldP
 /** Every entry of a map as raw bytes (hash, LRU and LPM maps; not per-CPU ones). */
 function rawEntries(native: NativeBinding, fd: number): Array<[Uint8Array, Uint8Array]> {
   const { keySize, valueSize } = native.mapInfo(fd);
-  const keys = new Uint8Array(keySize * BATCH);
-  const values = new Uint8Array(valueSize * BATCH);
   const out: Array<[Uint8Array, Uint8Array]> = [];
-  let cursor: Uint8Array | null = null;
-  do {
-    const res = native.mapLookupBatch(fd, cursor, keys, values, BATCH);
-    for (let i = 0; i < res.count; i++) {
-      out.push([keys.slice(i * keySize, (i + 1) * keySize), values.slice(i * valueSize, (i + 1) * valueSize)]);
-    }
-    cursor = res.next;
-  } while (cursor);
+  readBatches(native, fd, keySize, valueSize, (keys, values, count) => {
+    for (let i = 0; i < count; i++) out.push([keys.slice(i * keySize, (i + 1) * keySize), values.slice(i * valueSize, (i + 1) * valueSize)]);
+  });
   return out;
 }
 

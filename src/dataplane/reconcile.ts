@@ -10,7 +10,7 @@ import type { AttachModeOption } from './attach.js';
 import type { RouteEntry, VtepEntry } from '../calc/routes.js';
 import type { NeighKeyValue, NeighValue, RouteKeyValue, RouteValue } from './abi.js';
 import { codecEqual } from './codec-equal.js';
-import { countChanges, diffTable, type ChangeCounts, type TableDiff } from './diff.js';
+import { diffTable, type ChangeCounts } from './diff.js';
 import {
   endpointEntries,
   keyOf,
@@ -25,9 +25,9 @@ import { linkInfoOf } from './interfaces.js';
 import { syncNatOutgoing } from './nat-outgoing.js';
 import { FollowedTable } from './followed-table.js';
 import { neighMap, routesMap } from './maps/index.js';
+import { applyDiff } from './typed-map.js';
 import { attachWorkload, uplinkOf } from './node.js';
 import type { NodeMaps } from './pinned-maps.js';
-import type { TypedMap } from './typed-map.js';
 
 export interface ReconcileScope {
   /**
@@ -60,7 +60,8 @@ export interface ReconcileReport {
   ms: { endpoints: number; maps: number; kernelRoutes: number; natOutgoing: number };
 }
 
-const since = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
+/** Milliseconds since `t` (a performance.now()), to the microsecond: the parts of a pass in its log line. */
+export const since = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
 
 export interface ReconcileOptions {
   pinDir: string;
@@ -68,13 +69,6 @@ export interface ReconcileOptions {
   /** expedited RCU grace periods while attaching (rcu.ts); default true */
   expediteRcu?: boolean;
   scope: ReconcileScope;
-}
-
-/** Adds/changes first, then removes, so a replaced entry never leaves a gap. */
-function applyDiff<K, V>(map: TypedMap<K, V>, diff: TableDiff<K, V>): ChangeCounts {
-  map.updateMany([...diff.add, ...diff.change]);
-  map.deleteMany(diff.remove);
-  return countChanges(diff);
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { NativeBinding } from '../native/binding.js';
 import { BpfError } from '../native/errors.js';
 import { decode, encode, type Codec } from './codec.js';
+import { countChanges, type ChangeCounts, type TableDiff } from './diff.js';
 
 export const UpdateFlags = { Any: 0, NoExist: 1, Exist: 2 } as const;
 
@@ -79,17 +80,10 @@ export class TypedMap<K, V> {
   /** Every entry, with batch lookups (one syscall per BATCH entries). */
   entries(): Array<[K, V]> {
     const { key, value } = this.def;
-    const keys = new Uint8Array(key.size * BATCH);
-    const values = new Uint8Array(value.size * BATCH);
     const out: Array<[K, V]> = [];
-    let cursor: Uint8Array | null = null;
-    do {
-      const res = this.native.mapLookupBatch(this.fd, cursor, keys, values, BATCH);
-      for (let i = 0; i < res.count; i++) {
-        out.push([decode(key, keys, i * key.size), decode(value, values, i * value.size)]);
-      }
-      cursor = res.next;
-    } while (cursor);
+    readBatches(this.native, this.fd, key.size, value.size, (keys, values, count) => {
+      for (let i = 0; i < count; i++) out.push([decode(key, keys, i * key.size), decode(value, values, i * value.size)]);
+    });
     return out;
   }
 
@@ -176,4 +170,34 @@ export class PerCpuMap<K, V> {
   close(): void {
     this.native.close(this.fd);
   }
+}
+
+/**
+ * Every entry of the map `fd` with batch lookups, one syscall per `batch` entries (hash, LRU and LPM
+ * maps; not per-CPU ones). Each batch goes to `each` packed, `count` keys and values of keySize and
+ * valueSize bytes, in buffers that the next batch reuses.
+ */
+export function readBatches(
+  native: NativeBinding,
+  fd: number,
+  keySize: number,
+  valueSize: number,
+  each: (keys: Uint8Array, values: Uint8Array, count: number) => void,
+  batch = BATCH,
+): void {
+  const keys = new Uint8Array(keySize * batch);
+  const values = new Uint8Array(valueSize * batch);
+  let cursor: Uint8Array | null = null;
+  do {
+    const res = native.mapLookupBatch(fd, cursor, keys, values, batch);
+    each(keys, values, res.count);
+    cursor = res.next;
+  } while (cursor);
+}
+
+/** Writes a diff to a map: adds and changes first, then removes, so a replaced entry never leaves a gap. */
+export function applyDiff<K, V>(map: Pick<TypedMap<K, V>, 'updateMany' | 'deleteMany'>, diff: TableDiff<K, V>): ChangeCounts {
+  map.updateMany([...diff.add, ...diff.change]);
+  map.deleteMany(diff.remove);
+  return countChanges(diff);
 }
