@@ -15,9 +15,11 @@
         "native/src/neigh_watch.cc",
         "native/src/netlink.cc",
         "native/src/netns.cc",
+        "native/src/nexthop.cc",
         "native/src/object.cc",
         "native/src/prog.cc",
         "native/src/route.cc",
+        "native/src/rtnl_request.cc",
         "native/src/tc.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

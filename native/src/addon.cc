@@ -18,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tortie::InitBtf(env, exports);
   tortie::InitNetlink(env, exports);
   tortie::InitRoute(env, exports);
+  tortie::InitNexthop(env, exports);
   tortie::InitNeighWatch(env, exports);
   tortie::InitLinkWatch(env, exports);
   return exports;

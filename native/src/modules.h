@@ -15,6 +15,7 @@ void InitNetns(Napi::Env env, Napi::Object exports);
 void InitBtf(Napi::Env env, Napi::Object exports);
 void InitNetlink(Napi::Env env, Napi::Object exports);
 void InitRoute(Napi::Env env, Napi::Object exports);
+void InitNexthop(Napi::Env env, Napi::Object exports);
 void InitNeighWatch(Napi::Env env, Napi::Object exports);
 void InitLinkWatch(Napi::Env env, Napi::Object exports);
 

@@ -165,6 +165,8 @@ export interface RouteOp {
   mtu?: number;
   /** rtm_protocol (RTPROT_*, 1..255): who owns the route; Tortie's is 116 */
   protocol: number;
+  /** a next hop object (RTA_NH_ID) to send through, instead of gateway, ifindex and onlink */
+  nhid?: number;
 }
 
 /** An AF_INET route of the main table as routeDump reports it. Multipath routes show ifindex 0 and no gateway. */
@@ -178,6 +180,40 @@ export interface KernelRoute {
   mtu?: number;
   /** RTNH_F_ONLINK */
   onlink: boolean;
+  /** the next hop object the route uses (gateway and ifindex are then the next hop's, if shown at all) */
+  nhid?: number;
+}
+
+/**
+ * One operation of nexthopWrite, on an IPv4 next hop object (`ip nexthop`) by id. `add` creates it
+ * and fails with EEXIST when the id is taken; `replace` creates or replaces; `delete` removes it, and
+ * the kernel removes the routes that use it with it.
+ */
+export interface NexthopOp {
+  op: 'add' | 'replace' | 'delete';
+  /** 1..2^32-1 */
+  id: number;
+  gateway?: string;
+  /** the output device; required unless deleting */
+  ifindex?: number;
+  onlink?: boolean;
+  /** nh_protocol (1..255): who owns it; required unless deleting */
+  protocol?: number;
+}
+
+/** A next hop object as nexthopDump reports it (every family and owner). */
+export interface KernelNexthop {
+  id: number;
+  protocol: number;
+  /** AF_INET (groups are AF_UNSPEC) */
+  ipv4: boolean;
+  /** dotted quad; absent for a device-only, IPv6, group or blackhole next hop */
+  gateway?: string;
+  ifindex: number;
+  onlink: boolean;
+  /** a group of next hops (multipath) */
+  group: boolean;
+  blackhole: boolean;
 }
 
 /** The kernel's answer to `ip route get DST oif DEV`, for one DST of routeLookup. */
@@ -299,6 +335,12 @@ export interface NativeBinding {
    * route through oif covers is answered as directly reachable.
    */
   routeLookup(oif: number, dsts: string[]): RouteLookupResult[];
+
+  // ---- next hop objects (rtnetlink, Linux 5.3+, the calling thread's current netns) --------------
+  /** As routeWrite: the operations in order, batched; each one's result (0, or the positive errno). */
+  nexthopWrite(ops: NexthopOp[]): number[];
+  /** RTM_GETNEXTHOP dump: every next hop object of the netns, whoever owns it. */
+  nexthopDump(): KernelNexthop[];
 
   // ---- BTF ----------------------------------------------------------------------
   /** Struct layout from an ELF object's BTF (btf__parse); null when the struct is absent. */

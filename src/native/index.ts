@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeBinding, RouteOp, TestRunInput } from './binding.js';
+import type { NativeBinding, NexthopOp, RouteOp, TestRunInput } from './binding.js';
 import { fromNative } from './errors.js';
 import * as v from './validate.js';
 
@@ -132,6 +132,11 @@ const CHECKS: { [K in keyof NativeBinding]: (...args: Parameters<NativeBinding[K
     ops.forEach((op, i) => checkRouteOp(`ops[${i}]`, op));
   },
   routeDump: (protocol) => v.intInRange('protocol', protocol, 1, ROUTE_PROTO_MAX),
+  nexthopWrite: (ops) => {
+    v.array('ops', ops);
+    ops.forEach((op, i) => checkNexthopOp(`ops[${i}]`, op));
+  },
+  nexthopDump: () => undefined,
   routeLookup: (oif, dsts) => {
     v.ifindex('oif', oif);
     v.array('dsts', dsts);
@@ -169,6 +174,18 @@ function checkRouteOp(name: string, op: RouteOp): void {
   if (op.ifindex !== undefined) v.ifindex(`${name}.ifindex`, op.ifindex);
   if (op.onlink !== undefined) v.bool(`${name}.onlink`, op.onlink);
   if (op.mtu !== undefined) v.positiveU32(`${name}.mtu`, op.mtu);
+  v.intInRange(`${name}.protocol`, op.protocol, 1, ROUTE_PROTO_MAX);
+  if (op.nhid !== undefined) v.positiveU32(`${name}.nhid`, op.nhid);
+}
+
+function checkNexthopOp(name: string, op: NexthopOp): void {
+  v.object(name, op);
+  if (op.op !== 'add' && op.op !== 'replace' && op.op !== 'delete') throw v.invalid(`${name}.op`, "'add', 'replace' or 'delete'", op.op);
+  v.positiveU32(`${name}.id`, op.id);
+  if (op.gateway !== undefined) v.ipv4(`${name}.gateway`, op.gateway);
+  if (op.onlink !== undefined) v.bool(`${name}.onlink`, op.onlink);
+  if (op.op === 'delete') return;
+  v.ifindex(`${name}.ifindex`, op.ifindex);
   v.intInRange(`${name}.protocol`, op.protocol, 1, ROUTE_PROTO_MAX);
 }
 
