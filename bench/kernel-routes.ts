@@ -5,6 +5,9 @@
  *   1. the first sync from empty (no Tortie route in the kernel): every route written;
  *   2. one route added (a new node: its path is looked up, one route written), then removed again;
  *   3. a sync with nothing to change.
+ * Baselines, by `ip` in the same run: the routes each with its own gateway (as Calico writes them, and as
+ * Tortie did before it used next hop objects: a cost that grows with the square of the routes), and the
+ * routes through one next hop object per node, as KernelRoutes writes them.
  * The time is what sync() blocks the event loop for. `--ballast-mb N` first fills the JS heap with N MB
  * of live objects, as a daemon holding a large cluster has (forking a big process costs more).
  * Run: npx tsc -p . && node dist/bench/kernel-routes.js [--routes 5000 --rounds 5 --changes 20 --ballast-mb 400]
@@ -77,6 +80,7 @@ function main(): void {
     const idle: number[] = [];
     const ipFirst: number[] = [];
     const ipAdd: number[] = [];
+    const ipNexthops: number[] = [];
     withNetns(native, ns, () => {
       for (let round = 0; round < ROUNDS; round++) {
         removeKernelRoutes(native);
@@ -92,8 +96,16 @@ function main(): void {
         }
       }
       removeKernelRoutes(native);
-      // Baseline: the same writes by `ip` (one `ip -batch` of every route; one `ip route replace`).
+      // Baselines: the same writes by `ip` (one `ip -batch` of every route; one `ip route replace`).
       const line = (r: DesiredKernelRoute) => `route replace ${r.cidr} via ${r.via} dev ${UPLINK} onlink mtu ${r.mtu} proto 116`;
+      const nexthopLines = (r: DesiredKernelRoute, i: number) => [
+        `nexthop add id ${i + 1} via ${r.via} dev ${UPLINK} onlink proto 116`,
+        `route replace ${r.cidr} nhid ${i + 1} mtu ${r.mtu} proto 116`,
+      ];
+      for (let round = 0; round < ROUNDS; round++) {
+        ipNexthops.push(time(() => run(['ip', '-batch', '-'], { input: desired.flatMap(nexthopLines).join('\n') + '\n' })));
+        removeKernelRoutes(native);
+      }
       for (let round = 0; round < ROUNDS; round++) {
         ipFirst.push(time(() => run(['ip', '-batch', '-'], { input: desired.map(line).join('\n') + '\n' })));
         for (let c = 0; c < CHANGES; c++) {
@@ -109,8 +121,12 @@ function main(): void {
     console.log(`  one route added:         ${fmt(add)}`);
     console.log(`  one route removed:       ${fmt(remove)}`);
     console.log(`  nothing to change:       ${fmt(idle)}`);
-    console.log(`baseline, the same writes by \`ip\`: all routes in one \`ip -batch\` ${fmt(ipFirst)}; one \`ip route replace\` ${fmt(ipAdd)}`);
-    console.log(`  ratios KernelRoutes / ip: first sync ${(median(first) / median(ipFirst)).toFixed(2)}x, one route added ${(median(add) / median(ipAdd)).toFixed(2)}x`);
+    console.log(`baseline, the same routes by \`ip\`, each with its own gateway: all in one \`ip -batch\` ${fmt(ipFirst)}; one \`ip route replace\` ${fmt(ipAdd)}`);
+    console.log(`baseline, the same routes by \`ip\` through a next hop object each, in one \`ip -batch\`: ${fmt(ipNexthops)}`);
+    console.log(
+      `  ratios KernelRoutes / ip: first sync ${(median(first) / median(ipFirst)).toFixed(2)}x (own gateways), ` +
+        `${(median(first) / median(ipNexthops)).toFixed(2)}x (next hops); one route added ${(median(add) / median(ipAdd)).toFixed(2)}x`,
+    );
     if (ballast.length < 0) console.log(ballast); // keep the ballast alive to the end
   } finally {
     cleanup();

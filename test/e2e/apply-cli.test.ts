@@ -80,7 +80,7 @@ spec: { node: node1, interfaceName: calixxxxxxxxxxx, ipNetworks: [10.24.1.77/24]
     expect(routes).toContainEqual({ dest: '10.24.9.0/26', type: 'remote-block', flags: ['in-pool', 'ipip'], next_hop: '192.168.122.12' });
     // The lab's own blocks are not in this file any more: a cluster file replaces the routing state.
     expect(routes.some((r) => r.dest === '10.24.2.0/26')).toBe(false);
-    expect(inNetns(node.netns, ['ip', 'route', 'show', 'proto', '116'])).toMatch(/10\.24\.9\.0\/26 via 192\.168\.122\.12 dev eth0 onlink mtu 1480/);
+    expect(inNetns(node.netns, ['ip', 'route', 'show', 'proto', '116'])).toMatch(/10\.24\.9\.0\/26 nhid \d+ via 192\.168\.122\.12 dev eth0 onlink mtu 1480/);
   });
 
   it('accepts the same resources as JSON, and a pool switched to Never routes without encapsulation', () => {
@@ -96,6 +96,6 @@ spec: { node: node1, interfaceName: calixxxxxxxxxxx, ipNetworks: [10.24.1.77/24]
     tortieOk(['apply', '-f', file, '--node', 'node1', '--pin-dir', node.pinDir], { netns: node.netns });
     const routes = dump('routes') as Array<{ dest: string; flags: string[] }>;
     expect(routes.find((r) => r.dest === '10.24.9.0/26')?.flags).toEqual(['in-pool']);
-    expect(inNetns(node.netns, ['ip', 'route', 'show', 'proto', '116'])).toMatch(/10\.24\.9\.0\/26 via 192\.168\.122\.12 dev eth0 onlink mtu 1500/);
+    expect(inNetns(node.netns, ['ip', 'route', 'show', 'proto', '116'])).toMatch(/10\.24\.9\.0\/26 nhid \d+ via 192\.168\.122\.12 dev eth0 onlink mtu 1500/);
   });
 });

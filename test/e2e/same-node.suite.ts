@@ -196,6 +196,8 @@ describe(`same node, attached with ${attachMode}`, () => {
       const qdiscs = inNetns(node.netns, ['tc', 'qdisc', 'show', 'dev', ifname]);
       expect(qdiscs).not.toMatch(/clsact/);
     }
+    expect(inNetns(node.netns, ['ip', 'route', 'show', 'proto', '116']).trim()).toBe('');
+    expect(inNetns(node.netns, ['ip', 'nexthop', 'show', 'proto', '116']).trim()).toBe('');
     // Without the dataplane, pods cannot even resolve their gateway.
     expect(tortie(['status', '--pin-dir', node.pinDir], { netns: node.netns }).stdout).toMatch(/not loaded/);
   });

@@ -98,7 +98,7 @@ export class UplinkNetns extends TestNetns {
   }
 
   ip(...args: string[]): string {
-    return execFileSync('ip', ['-n', this.name, ...args], { stdio: 'pipe', encoding: 'utf8' });
+    return execFileSync('ip', ['-n', this.name, ...args], { stdio: 'pipe', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   }
 }
 

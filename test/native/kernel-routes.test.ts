@@ -9,6 +9,7 @@ import {
   KernelRoutes,
   listKernelRoutes,
   removeKernelRoutes,
+  TORTIE_NEXTHOP_ID_BASE,
   TORTIE_ROUTE_PROTO,
   type DesiredKernelRoute,
 } from '../../src/dataplane/kernel-routes.js';
@@ -19,6 +20,7 @@ const PROTO = String(TORTIE_ROUTE_PROTO);
 
 interface IpRoute {
   dst: string;
+  nhid?: number;
   gateway?: string;
   dev?: string;
   protocol?: string;
@@ -36,6 +38,26 @@ class KrNetns extends UplinkNetns {
     const list = JSON.parse(this.ip('-j', '-d', '-4', 'route', 'show', 'proto', PROTO) || '[]') as IpRoute[];
     return new Map(list.map((r) => [r.dst.includes('/') ? r.dst : `${r.dst}/32`, r]));
   }
+
+  /** Next hop objects as iproute2 lists them (every owner), by id. */
+  nexthops(): Map<number, IpNexthop> {
+    const list = JSON.parse(this.ip('-j', 'nexthop', 'show') || '[]') as IpNexthop[];
+    return new Map(list.map((n) => [n.id, n]));
+  }
+
+  /** Tortie's next hops, then its routes (`ip route flush` fails on routes through next hops). */
+  flush(): void {
+    this.ip('nexthop', 'flush', 'proto', PROTO);
+    this.ip('route', 'flush', 'proto', PROTO);
+  }
+}
+
+interface IpNexthop {
+  id: number;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  flags: string[];
 }
 
 const remote = (i: number, via = `172.16.1.${i}`, mtu = 1450): DesiredKernelRoute => ({ cidr: `10.0.${i}.0/26`, via, mtu });
@@ -45,7 +67,7 @@ describe.skipIf(!IS_ROOT)(`KernelRoutes over rtnetlink (${IS_ROOT ? 'root' : SKI
 
   beforeAll(() => ns.create());
   afterAll(() => ns.destroy());
-  afterEach(() => ns.ip('route', 'flush', 'proto', PROTO));
+  afterEach(() => ns.flush());
 
   it('writes remote routes on-link or via the router, with the MTU, and only what changed afterwards', () => {
     const kr = new KernelRoutes(native);
@@ -56,6 +78,12 @@ describe.skipIf(!IS_ROOT)(`KernelRoutes over rtnetlink (${IS_ROOT ? 'root' : SKI
     expect(routes.get('10.0.2.0/26')).toMatchObject({ gateway: '172.16.1.2', dev: 'up0', flags: ['onlink'] });
     // a node outside the uplink's subnet: through the router the kernel would use
     expect(routes.get('10.0.3.0/26')).toMatchObject({ gateway: '172.16.0.1', dev: 'up0', flags: [], metrics: [{ mtu: 1450 }] });
+    // each through a next hop object of Tortie's, one per way to a node
+    const nexthops = ns.nexthops();
+    for (const [cidr, via] of [['10.0.1.0/26', '172.16.1.1'], ['10.0.2.0/26', '172.16.1.2'], ['10.0.3.0/26', '172.16.0.1']] as const) {
+      expect(nexthops.get(routes.get(cidr)!.nhid!)).toMatchObject({ gateway: via, dev: 'up0', protocol: PROTO });
+    }
+    expect(nexthops.size).toBe(3);
 
     expect(ns.run(() => kr.sync('up0', desired))).toEqual({ added: 0, changed: 0, removed: 0, pending: [] });
     expect(ns.run(() => kr.sync('up0', [remote(1, '172.16.1.1', 1400), remote(2), remote(4)]))).toEqual({
@@ -66,10 +94,35 @@ describe.skipIf(!IS_ROOT)(`KernelRoutes over rtnetlink (${IS_ROOT ? 'root' : SKI
     });
     expect([...ns.ours().keys()].sort()).toEqual(['10.0.1.0/26', '10.0.2.0/26', '10.0.4.0/26']);
     expect(ns.ours().get('10.0.1.0/26')?.metrics).toEqual([{ mtu: 1400 }]);
+    // the router's next hop went with the route through it
+    expect([...ns.nexthops().values()].map((n) => n.gateway).sort()).toEqual(['172.16.1.1', '172.16.1.2', '172.16.1.4']);
+  });
+
+  it('shares a next hop between the routes to one node, gives up unused ones, and keeps off ids others use', () => {
+    ns.ip('nexthop', 'add', 'id', String(TORTIE_NEXTHOP_ID_BASE), 'via', '172.16.9.9', 'dev', 'up0', 'onlink', 'proto', 'static');
+    try {
+      const kr = new KernelRoutes(native);
+      const twoBlocks = [remote(1), { cidr: '10.0.101.0/26', via: '172.16.1.1', mtu: 1450 }];
+      expect(ns.run(() => kr.sync('up0', [...twoBlocks, remote(2)]))).toMatchObject({ added: 3 });
+      const routes = ns.ours();
+      expect(routes.get('10.0.1.0/26')!.nhid).toBe(routes.get('10.0.101.0/26')!.nhid);
+      expect(routes.get('10.0.2.0/26')!.nhid).not.toBe(routes.get('10.0.1.0/26')!.nhid);
+      // someone else's next hop is left alone, and its id not taken
+      expect(ns.nexthops().get(TORTIE_NEXTHOP_ID_BASE)).toMatchObject({ gateway: '172.16.9.9', protocol: 'static' });
+      expect(ns.nexthops().size).toBe(3);
+      // node 2's last route goes: so does its next hop; node 1's stays while one route uses it
+      expect(ns.run(() => kr.sync('up0', [twoBlocks[0]!]))).toMatchObject({ removed: 2 });
+      expect([...ns.nexthops().values()].map((n) => n.gateway).sort()).toEqual(['172.16.1.1', '172.16.9.9']);
+      // a new daemon reads them all back and changes nothing
+      expect(ns.run(() => new KernelRoutes(native).sync('up0', [twoBlocks[0]!]))).toEqual({ added: 0, changed: 0, removed: 0, pending: [] });
+    } finally {
+      ns.ip('nexthop', 'del', 'id', String(TORTIE_NEXTHOP_ID_BASE));
+    }
   });
 
   it('starts from what the kernel holds: keeps right routes, fixes wrong ones, removes stale ones', () => {
-    ns.ip('route', 'add', '10.0.1.0/26', 'via', '172.16.1.1', 'dev', 'up0', 'onlink', 'mtu', '1450', 'proto', PROTO);
+    ns.ip('nexthop', 'add', 'id', '77', 'via', '172.16.1.1', 'dev', 'up0', 'onlink', 'proto', PROTO);
+    ns.ip('route', 'add', '10.0.1.0/26', 'nhid', '77', 'mtu', '1450', 'proto', PROTO);
     ns.ip('route', 'add', '10.0.2.0/26', 'via', '172.16.1.9', 'dev', 'up0', 'onlink', 'mtu', '1450', 'proto', PROTO);
     ns.ip('route', 'add', '10.0.9.0/26', 'via', '172.16.1.9', 'dev', 'up0', 'proto', PROTO);
     ns.ip('route', 'add', '10.0.8.0/26', 'via', '172.16.1.9', 'dev', 'up0', 'proto', 'static');
@@ -77,7 +130,8 @@ describe.skipIf(!IS_ROOT)(`KernelRoutes over rtnetlink (${IS_ROOT ? 'root' : SKI
       const kr = new KernelRoutes(native);
       expect(ns.run(() => kr.sync('up0', [remote(1), remote(2)]))).toEqual({ added: 0, changed: 1, removed: 1, pending: [] });
       expect([...ns.ours().keys()].sort()).toEqual(['10.0.1.0/26', '10.0.2.0/26']);
-      expect(ns.ours().get('10.0.2.0/26')?.gateway).toBe('172.16.1.2');
+      expect(ns.ours().get('10.0.2.0/26')).toMatchObject({ gateway: '172.16.1.2', nhid: expect.any(Number) });
+      expect(ns.ours().get('10.0.1.0/26')?.nhid).toBe(77);
       // a route deleted behind its back is written again once it forgets what it wrote
       ns.ip('route', 'del', '10.0.1.0/26', 'proto', PROTO);
       expect(ns.run(() => kr.sync('up0', [remote(1), remote(2)]))).toMatchObject({ added: 0 });
@@ -142,17 +196,19 @@ describe.skipIf(!IS_ROOT)(`KernelRoutes over rtnetlink (${IS_ROOT ? 'root' : SKI
   });
 
   it('follows the uplink when it is created again under its name', () => {
-    ns.ip('link', 'add', 'up2', 'type', 'veth', 'peer', 'name', 'up2p');
-    ns.ip('addr', 'add', '172.32.0.43/12', 'dev', 'up2');
-    ns.ip('link', 'set', 'up2', 'up');
+    const createUplink = () => {
+      ns.ip('link', 'add', 'up2', 'type', 'veth', 'peer', 'name', 'up2p');
+      ns.ip('addr', 'add', '172.32.0.43/12', 'dev', 'up2');
+      ns.ip('link', 'set', 'up2p', 'up'); // next hops want a carrier
+      ns.ip('link', 'set', 'up2', 'up');
+    };
+    createUplink();
     try {
       const kr = new KernelRoutes(native);
       const desired = [remote(1, '172.32.1.1'), remote(2, '172.32.1.2')];
       expect(ns.run(() => kr.sync('up2', desired))).toMatchObject({ added: 2 });
       ns.ip('link', 'del', 'up2');
-      ns.ip('link', 'add', 'up2', 'type', 'veth', 'peer', 'name', 'up2p');
-      ns.ip('addr', 'add', '172.32.0.43/12', 'dev', 'up2');
-      ns.ip('link', 'set', 'up2', 'up');
+      createUplink();
       expect(ns.run(() => kr.sync('up2', desired))).toMatchObject({ added: 2, changed: 0, removed: 0 });
       expect(ns.ours().get('10.0.1.0/26')).toMatchObject({ gateway: '172.32.1.1', dev: 'up2' });
     } finally {
@@ -168,6 +224,7 @@ describe.skipIf(!IS_ROOT)(`KernelRoutes over rtnetlink (${IS_ROOT ? 'root' : SKI
       expect(ns.run(() => listKernelRoutes(native)).sort()).toEqual(['10.0.1.0/26', '10.0.2.0/26', '172.18.22.113/32']);
       expect(ns.run(() => removeKernelRoutes(native))).toBe(3);
       expect(ns.ours().size).toBe(0);
+      expect(ns.nexthops().size).toBe(0);
       expect(ns.ip('-j', 'route', 'show', '10.0.7.0/26')).toContain('10.0.7.0/26');
       expect(ns.run(() => removeKernelRoutes(native))).toBe(0);
     } finally {
@@ -184,6 +241,7 @@ describe.skipIf(!IS_ROOT)(`KernelRoutes over rtnetlink (${IS_ROOT ? 'root' : SKI
     }));
     expect(ns.run(() => kr.sync('up0', desired))).toEqual({ added: 5000, changed: 0, removed: 0, pending: [] });
     expect(ns.ours().size).toBe(5000);
+    expect(ns.nexthops().size).toBe(5000);
     expect(ns.run(() => new KernelRoutes(native).sync('up0', desired))).toEqual({ added: 0, changed: 0, removed: 0, pending: [] });
   });
 });

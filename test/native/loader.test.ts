@@ -31,7 +31,7 @@ describe('loadNative', () => {
     const n = loadNative();
     expect(n.possibleCpus()).toBeGreaterThan(0);
     expect(Object.keys(native).sort()).toEqual(Object.keys(n).sort());
-    expect(Object.keys(n)).toHaveLength(43);
+    expect(Object.keys(n)).toHaveLength(45);
   });
 });
 
