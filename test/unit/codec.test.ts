@@ -31,5 +31,17 @@ describe('codecs', () => {
   it('bad input is a clear error, not a wrong byte', () => {
     expect(() => encode(RouteKey, { prefixLen: 8, addr: '10.0.0.256' })).toThrow(/IPv4 address/);
     expect(() => encode(mac, 'ee:ee:ee')).toThrow(/MAC address/);
+    for (const bad of ['10.0.0', '10.0.0.1.2', '010.0.0.1', ' 10.0.0.1', '10.0.0.1/32', '']) {
+      expect(() => encode(RouteKey, { prefixLen: 32, addr: bad }), bad).toThrow(/IPv4 address/);
+    }
+    for (const bad of ['ee-ee-ee-ee-ee-ee', 'ee:ee:ee:ee:ee:eg', 'ee:ee:ee:ee:ee:ee:', 'eee:ee:ee:ee:ee:e']) {
+      expect(() => encode(mac, bad), bad).toThrow(/MAC address/);
+    }
+  });
+
+  it('addresses are written in network order, MACs in either case', () => {
+    expect([...encode(RouteKey, { prefixLen: 26, addr: '10.1.255.192' }).slice(4)]).toEqual([10, 1, 255, 192]);
+    expect(decode(RouteKey, encode(RouteKey, { prefixLen: 26, addr: '192.168.0.1' }))).toEqual({ prefixLen: 26, addr: '192.168.0.1' });
+    expect([...encode(mac, 'Ee:0A:fF:00:9b:C1')]).toEqual([0xee, 0x0a, 0xff, 0x00, 0x9b, 0xc1]);
   });
 });
