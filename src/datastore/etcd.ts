@@ -51,6 +51,8 @@ interface WatchSlot {
   listNumber: number;
 }
 
+/** How long after a snapshot the view handed out is copied, unless a change needs it sooner (see list). */
+const VIEW_COPY_DELAY_MS = 1_000;
 export class EtcdDatastore implements Datastore {
   readonly type = 'etcd' as const;
   private client: Etcd3 | undefined;
@@ -149,10 +151,11 @@ export class EtcdDatastore implements Datastore {
     for (const slot of this.slots) slot.applied = BigInt(revision);
     for (const error of errors) this.listener!.onInvalid(error);
     // The listener gets the view itself, and the view is copied afterwards, before anything changes it:
-    // 110,000 entries take ~30 ms to copy, which the snapshot need not wait for.
+    // 110,000 entries take 30-60 ms to copy, which neither the snapshot nor the listener's first work on
+    // it (a daemon's first pass) need wait for. A change that comes sooner copies it first.
     this.viewShared = true;
     this.listener!.onSnapshot(view);
-    setImmediate(() => this.ownView());
+    setTimeout(() => this.ownView(), VIEW_COPY_DELAY_MS).unref();
     this.tracker.synced(revision);
   }
 
