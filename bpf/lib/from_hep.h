@@ -19,14 +19,18 @@ TT_INLINE struct tt_verdict tt_transit(struct __sk_buff *skb, struct iphdr *ip, 
 	return tt_route_to_remote_node(skb, ip, rt, epoch, TT_R_FWD_TRANSIT);
 }
 
-/* A floating IP of a pod here: translated, then delivered like any packet for that pod. */
-TT_INLINE struct tt_verdict tt_hep_dnat(struct __sk_buff *skb, __be32 ext, __be32 int_addr, enum tt_reason delivered)
+/* A floating IP of a pod here: translated, then delivered like any packet for that pod. One whose
+ * TTL would expire goes to the kernel untranslated, so its time exceeded quotes the floating IP the
+ * sender used, not the pod's own address. */
+TT_INLINE struct tt_verdict tt_hep_dnat(struct __sk_buff *skb, struct iphdr *ip, __be32 int_addr, enum tt_reason delivered)
 {
+	__be32 ext = ip->daddr;
 	struct tt_ep_value *ep;
 	struct ethhdr *eth;
-	struct iphdr *ip;
 	struct tt_flow f;
 
+	if (ip->ttl <= 1)
+		return tt_pass(TT_R_PASSED_TTL);
 	if (tt_flow_of(skb, &f) || tt_dnat(skb, &f, ext, int_addr))
 		return tt_drop(TT_R_DROP_MALFORMED);
 	tt_count(f.icmp_error ? TT_R_NAT_ICMP_ERROR : TT_R_NAT_DNAT);
@@ -65,7 +69,7 @@ TT_INLINE struct tt_verdict tt_hep_deliver(struct __sk_buff *skb, enum tt_reason
 	}
 	nat = tt_nat_lookup(TT_NAT_DNAT, ip->daddr);
 	if (nat)
-		return tt_hep_dnat(skb, ip->daddr, nat->addr, delivered);
+		return tt_hep_dnat(skb, ip, nat->addr, delivered);
 	epoch = tt_epoch_now(); /* before the route lookup a cached next hop would be built from */
 	rt = tt_route_lookup(ip->daddr);
 	if (rt && tt_route_is_remote_workload(rt))

@@ -130,6 +130,10 @@ TT_INLINE struct tt_verdict tt_wep_ipv4(struct __sk_buff *skb)
 	if (!(src_flags & TT_EP_F_NAT) && tt_fwd_lookup(ip->daddr, epoch, &cached))
 		return tt_to_remote_node(skb, ip, &cached, 1, tt_sent_reason(cached.flags));
 	rt = tt_route_lookup(ip->daddr);
+	/* A floating IP's packet expiring here goes to the kernel untranslated: its time exceeded must
+	 * quote the floating IP the pod sent to, not the address behind it. */
+	if (rt && rt->type == TT_RT_LOCAL_NAT && ip->ttl <= 1)
+		return tt_pass(TT_R_PASSED_TTL);
 	if ((src_flags & TT_EP_F_NAT) || (rt && rt->type == TT_RT_LOCAL_NAT))
 		return tt_wep_nat(skb, src_flags, rt, epoch);
 	return tt_wep_by_route(skb, ip, rt, epoch);

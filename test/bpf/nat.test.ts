@@ -134,6 +134,16 @@ describe('DNAT on the uplink (outside -> floating IP)', () => {
     });
   }
 
+  it('a packet whose TTL would expire goes to the kernel untranslated: its time exceeded quotes the floating IP', () => {
+    const f: Flow = { src: OUT.ip, dst: FIP, kind: 'echo', sport: 0x4545, dport: 0x4545, ttl: 1 };
+    const input = fr(uplinkMac, OUT.mac, f);
+    const res = run('tt_from_hep', input, ifUplink);
+    expect(res.retval).toBe(TC_ACT_UNSPEC);
+    expectFrame(res.data, input);
+    expect(res.changed).toEqual([[Reason.PassedTtl, 1]]);
+    expect(h.maps.natCt.lookup(ctKey(POD.ip, f))).toBeUndefined();
+  });
+
   it('a UDP datagram without checksum (0) keeps 0', () => {
     const f: Flow = { src: OUT.ip, dst: FIP, kind: 'udp0', sport: 40002, dport: 5001 };
     const res = run('tt_from_hep', fr(uplinkMac, OUT.mac, f), ifUplink);
@@ -231,6 +241,16 @@ describe('pods reaching a floating IP', () => {
     expectChecksumsOk(back.data);
     expect(h.lastRedirect()).toEqual({ kind: RedirectKind.Peer, ifindex: ifB, flags: 0n });
     expect(back.changed).toEqual([[Reason.FwdLocal, 1], [Reason.NatSnat, 1]]);
+  });
+
+  it('another pod -> FIP with a TTL that would expire: to the kernel untranslated, so the time exceeded quotes the FIP', () => {
+    const f: Flow = { src: B.ip, dst: FIP, kind: 'udp', sport: 45001, dport: 33434, ttl: 1 };
+    const input = fr(HOST, B.mac, f);
+    const res = run('tt_from_wep', input, ifB);
+    expect(res.retval).toBe(TC_ACT_UNSPEC);
+    expectFrame(res.data, input);
+    expect(res.changed).toEqual([[Reason.PassedTtl, 1]]);
+    expect(h.maps.natCt.lookup(ctKey(POD.ip, f))).toBeUndefined();
   });
 
   it('a floating IP routed here with no nat entry is a counted drop', () => {

@@ -105,6 +105,27 @@ elif role == 'udp-refused':
         except ConnectionRefusedError: say('refused'); sys.exit(0)
         except socket.timeout: pass
     say('timeout'); sys.exit(1)
+elif role == 'ttl-probe':
+    import struct
+    def csum(b):
+        t = sum(struct.unpack('!%dH' % (len(b) // 2), b)); t = (t >> 16) + (t & 0xffff); t += t >> 16
+        return ~t & 0xffff
+    ident = os.getpid() & 0xffff
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); s.settimeout(1)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 1)
+    body = b'ttl-probe!'
+    s.sendto(struct.pack('!BBHHH', 8, 0, csum(struct.pack('!BBHHH', 8, 0, 0, ident, 1) + body), ident, 1) + body, (sys.argv[2], 0))
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        try: d, a = s.recvfrom(2048)
+        except socket.timeout: continue
+        icmp = d[(d[0] & 15) * 4:]
+        if icmp[0] != 11 or len(icmp) < 36: continue
+        quoted = icmp[8:]
+        qicmp = quoted[(quoted[0] & 15) * 4:]
+        if struct.unpack('!H', qicmp[4:6])[0] != ident: continue
+        say('time-exceeded from=%s quoted-dst=%s' % (a[0], socket.inet_ntoa(quoted[16:20]))); sys.exit(0)
+    say('no time exceeded'); sys.exit(1)
 `;
 
 function pyArgv(netns: string, args: Array<string | number>): [string, string[]] {
@@ -267,6 +288,15 @@ function floatingIpSuite(mode: 'ipip' | 'vxlan'): void {
       for (const child of servers) if (child.pid && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
       servers.clear();
       labDown(native, name);
+    });
+
+    it('a probe whose TTL runs out at node1 gets time exceeded quoting the floating IP, not the pod behind it', () => {
+      routeFromOutside(outside, `${FIP}/32`, n1);
+      const before = readCounters(n1);
+      const res = tryRun([...pyArgv(outside.netns, ['ttl-probe', FIP]).flat()]);
+      expect(res.stdout.trim(), res.stderr).toBe(`time-exceeded from=${n1.wireIp} quoted-dst=${FIP}`);
+      expect(delta(before, readCounters(n1), 'PassedTtl')).toBe(1);
+      expect(delta(before, readCounters(n1), 'NatDnat')).toBe(0);
     });
 
     it('the outside host reaches the floating IP through node1, and through node2 (transit)', async () => {
