@@ -46,40 +46,25 @@ struct NexthopKeys {
 
 // Types only (ranges are checked in TypeScript).
 bool ReadNexthopOp(const Napi::Value &v, size_t i, const NexthopKeys &k, NexthopOp *out) {
-  if (!v.IsObject()) {
-    std::string name = "ops[" + std::to_string(i) + "]";
-    ArgTypeError(v, name.c_str(), "object");
-    return false;
-  }
-  Napi::Object o = v.As<Napi::Object>();
-  Napi::Value op = o.Get(k.op);
-  std::string opName = op.IsString() ? op.As<Napi::String>().Utf8Value() : "";
-  if (opName == "add") {
+  OpReader r(v, i);
+  if (!r.Object()) return false;
+  std::string op = r.String(k.op);
+  if (op == "add") {
     out->kind = NexthopOpKind::kAdd;
-  } else if (opName == "replace") {
+  } else if (op == "replace") {
     out->kind = NexthopOpKind::kReplace;
-  } else if (opName == "delete") {
+  } else if (op == "delete") {
     out->kind = NexthopOpKind::kDelete;
   } else {
-    return FieldError(op, i, "op", "'add', 'replace' or 'delete'");
+    return r.Fail(k.op, "op", "'add', 'replace' or 'delete'");
   }
-  Napi::Value id = o.Get(k.id);
-  if (!id.IsNumber()) return FieldError(id, i, "id", "number");
-  out->id = U32(id);
-  Napi::Value gateway = o.Get(k.gateway);
-  out->hasGateway = !gateway.IsUndefined();
-  if (out->hasGateway && !ParseIpv4(gateway, &out->gateway)) {
-    return FieldError(gateway, i, "gateway", "IPv4 address string or undefined");
+  uint32_t protocol = 0;
+  if (!r.Number(k.id, "id", &out->id) || !r.OptionalIpv4(k.gateway, "gateway", &out->hasGateway, &out->gateway) ||
+      !r.OptionalNumber(k.ifindex, "ifindex", &out->ifindex) || !r.OptionalBool(k.onlink, "onlink", &out->onlink) ||
+      !r.OptionalNumber(k.protocol, "protocol", &protocol)) {
+    return false;
   }
-  Napi::Value ifindex = o.Get(k.ifindex);
-  if (!ifindex.IsUndefined() && !ifindex.IsNumber()) return FieldError(ifindex, i, "ifindex", "number or undefined");
-  out->ifindex = ifindex.IsUndefined() ? 0 : U32(ifindex);
-  Napi::Value onlink = o.Get(k.onlink);
-  if (!onlink.IsUndefined() && !onlink.IsBoolean()) return FieldError(onlink, i, "onlink", "boolean or undefined");
-  out->onlink = onlink.IsBoolean() && onlink.As<Napi::Boolean>().Value();
-  Napi::Value protocol = o.Get(k.protocol);
-  if (!protocol.IsUndefined() && !protocol.IsNumber()) return FieldError(protocol, i, "protocol", "number or undefined");
-  out->protocol = protocol.IsUndefined() ? 0 : static_cast<uint8_t>(U32(protocol));
+  out->protocol = static_cast<uint8_t>(protocol);
   return true;
 }
 
@@ -106,31 +91,7 @@ void BuildNexthopWrite(const NexthopOp &op, uint32_t seq, MsgBuf &msgs) {
 }
 
 Napi::Value NexthopWrite(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsArray()) return ArgTypeError(info[0], "ops", "array");
-  Napi::Array arr = info[0].As<Napi::Array>();
-  size_t n = arr.Length();
-  std::vector<NexthopOp> ops(n);
-  NexthopKeys keys(env);
-  for (size_t i = 0; i < n; i++) {
-    if (!ReadNexthopOp(arr.Get(static_cast<uint32_t>(i)), i, keys, &ops[i])) return env.Undefined();
-  }
-  std::vector<int> errs;
-  if (n > 0) {
-    const char *op = "socket";
-    int err = 0;
-    // Opened per call: the calling thread may have setns()'d since the last one.
-    FdGuard sock{OpenRequestSocket(false, &op, &err)};
-    if (sock.fd < 0) return ThrowBpfError(env, op, err, nullptr, "NETLINK_ROUTE");
-    bool ok = Transact(
-        sock.fd, n, ChunkFor(sock.fd, kAckCost), errs,
-        [&](size_t i, MsgBuf &msgs) { BuildNexthopWrite(ops[i], static_cast<uint32_t>(i + 1), msgs); },
-        [](size_t, const nlmsghdr *h) { return h->nlmsg_type == NLMSG_ERROR ? AckErrno(h) : EPROTO; }, &op, &err);
-    if (!ok) return ThrowBpfError(env, op, err, nullptr, "next hop write");
-  }
-  Napi::Array out = Napi::Array::New(env, n);
-  for (size_t i = 0; i < n; i++) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, errs[i]));
-  return out;
+  return WriteAcked<NexthopOp, NexthopKeys>(info, "next hop write", ReadNexthopOp, BuildNexthopWrite);
 }
 
 // ---- next hops from the kernel --------------------------------------------------------------
@@ -214,25 +175,7 @@ Dump DumpOnce(int fd, uint32_t seq, std::vector<Nexthop> &out, const char **op, 
 }
 
 Napi::Value NexthopDump(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  const char *op = "socket";
-  int err = 0;
-  FdGuard sock{OpenRequestSocket(true, &op, &err)};
-  if (sock.fd < 0) return ThrowBpfError(env, op, err, nullptr, "NETLINK_ROUTE");
-  std::vector<Nexthop> found;
-  err = EINTR;  // reported if every attempt was interrupted
-  op = "RTM_GETNEXTHOP";
-  for (uint32_t attempt = 1; attempt <= kDumpAttempts; attempt++) {
-    found.clear();
-    Dump d = DumpOnce(sock.fd, attempt, found, &op, &err);
-    if (d == Dump::kFailed) return ThrowBpfError(env, op, err, nullptr, "next hop dump");
-    if (d == Dump::kDone) {
-      Napi::Array out = Napi::Array::New(env, found.size());
-      for (size_t i = 0; i < found.size(); i++) out.Set(static_cast<uint32_t>(i), NexthopToJs(env, found[i]));
-      return out;
-    }
-  }
-  return ThrowBpfError(env, op, err, nullptr, "next hop table kept changing during the dump");
+  return DumpToJs<Nexthop>(info.Env(), "RTM_GETNEXTHOP", "next hop dump", DumpOnce, NexthopToJs);
 }
 
 }  // namespace

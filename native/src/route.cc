@@ -51,41 +51,22 @@ struct OpKeys {
 
 // Types only (ranges are checked in TypeScript); an address that does not parse is a type error.
 bool ReadOp(const Napi::Value &v, size_t i, const OpKeys &k, RouteOp *out) {
-  if (!v.IsObject()) {
-    std::string name = "ops[" + std::to_string(i) + "]";
-    ArgTypeError(v, name.c_str(), "object");
+  OpReader r(v, i);
+  if (!r.Object()) return false;
+  std::string op = r.String(k.op);
+  if (op != "replace" && op != "delete") return r.Fail(k.op, "op", "'replace' or 'delete'");
+  out->del = op == "delete";
+  uint32_t prefixLen = 0;
+  uint32_t protocol = 0;
+  if (!r.Ipv4(k.dst, "dst", &out->dst) || !r.Number(k.prefixLen, "prefixLen", &prefixLen) ||
+      !r.OptionalIpv4(k.gateway, "gateway", &out->hasGateway, &out->gateway) ||
+      !r.OptionalNumber(k.ifindex, "ifindex", &out->ifindex) || !r.OptionalBool(k.onlink, "onlink", &out->onlink) ||
+      !r.OptionalNumber(k.mtu, "mtu", &out->mtu) || !r.Number(k.protocol, "protocol", &protocol) ||
+      !r.OptionalNumber(k.nhid, "nhid", &out->nhid)) {
     return false;
   }
-  Napi::Object o = v.As<Napi::Object>();
-  Napi::Value op = o.Get(k.op);
-  std::string opName = op.IsString() ? op.As<Napi::String>().Utf8Value() : "";
-  if (opName != "replace" && opName != "delete") return FieldError(op, i, "op", "'replace' or 'delete'");
-  out->del = opName == "delete";
-  Napi::Value dst = o.Get(k.dst);
-  if (!ParseIpv4(dst, &out->dst)) return FieldError(dst, i, "dst", "IPv4 address string");
-  Napi::Value prefixLen = o.Get(k.prefixLen);
-  if (!prefixLen.IsNumber()) return FieldError(prefixLen, i, "prefixLen", "number");
-  out->prefixLen = static_cast<uint8_t>(U32(prefixLen));
-  Napi::Value gateway = o.Get(k.gateway);
-  out->hasGateway = !gateway.IsUndefined();
-  if (out->hasGateway && !ParseIpv4(gateway, &out->gateway)) {
-    return FieldError(gateway, i, "gateway", "IPv4 address string or undefined");
-  }
-  Napi::Value ifindex = o.Get(k.ifindex);
-  if (!ifindex.IsUndefined() && !ifindex.IsNumber()) return FieldError(ifindex, i, "ifindex", "number or undefined");
-  out->ifindex = ifindex.IsUndefined() ? 0 : U32(ifindex);
-  Napi::Value onlink = o.Get(k.onlink);
-  if (!onlink.IsUndefined() && !onlink.IsBoolean()) return FieldError(onlink, i, "onlink", "boolean or undefined");
-  out->onlink = onlink.IsBoolean() && onlink.As<Napi::Boolean>().Value();
-  Napi::Value mtu = o.Get(k.mtu);
-  if (!mtu.IsUndefined() && !mtu.IsNumber()) return FieldError(mtu, i, "mtu", "number or undefined");
-  out->mtu = mtu.IsUndefined() ? 0 : U32(mtu);
-  Napi::Value protocol = o.Get(k.protocol);
-  if (!protocol.IsNumber()) return FieldError(protocol, i, "protocol", "number");
-  out->protocol = static_cast<uint8_t>(U32(protocol));
-  Napi::Value nhid = o.Get(k.nhid);
-  if (!nhid.IsUndefined() && !nhid.IsNumber()) return FieldError(nhid, i, "nhid", "number or undefined");
-  out->nhid = nhid.IsUndefined() ? 0 : U32(nhid);
+  out->prefixLen = static_cast<uint8_t>(prefixLen);
+  out->protocol = static_cast<uint8_t>(protocol);
   return true;
 }
 
@@ -121,31 +102,7 @@ void BuildWrite(const RouteOp &op, uint32_t seq, MsgBuf &msgs) {
 }
 
 Napi::Value RouteWrite(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsArray()) return ArgTypeError(info[0], "ops", "array");
-  Napi::Array arr = info[0].As<Napi::Array>();
-  size_t n = arr.Length();
-  std::vector<RouteOp> ops(n);
-  OpKeys keys(env);
-  for (size_t i = 0; i < n; i++) {
-    if (!ReadOp(arr.Get(static_cast<uint32_t>(i)), i, keys, &ops[i])) return env.Undefined();
-  }
-  std::vector<int> errs;
-  if (n > 0) {
-    const char *op = "socket";
-    int err = 0;
-    // Opened per call: the calling thread may have setns()'d since the last one.
-    FdGuard sock{OpenRequestSocket(false, &op, &err)};
-    if (sock.fd < 0) return ThrowBpfError(env, op, err, nullptr, "NETLINK_ROUTE");
-    bool ok = Transact(
-        sock.fd, n, ChunkFor(sock.fd, kAckCost), errs,
-        [&](size_t i, MsgBuf &msgs) { BuildWrite(ops[i], static_cast<uint32_t>(i + 1), msgs); },
-        [](size_t, const nlmsghdr *h) { return h->nlmsg_type == NLMSG_ERROR ? AckErrno(h) : EPROTO; }, &op, &err);
-    if (!ok) return ThrowBpfError(env, op, err, nullptr, "route write");
-  }
-  Napi::Array out = Napi::Array::New(env, n);
-  for (size_t i = 0; i < n; i++) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, errs[i]));
-  return out;
+  return WriteAcked<RouteOp, OpKeys>(info, "route write", ReadOp, BuildWrite);
 }
 
 // ---- routes from the kernel -----------------------------------------------------------------
@@ -248,26 +205,13 @@ Dump DumpOnce(int fd, uint32_t seq, uint8_t protocol, std::vector<Route> &out, c
 
 Napi::Value RouteDump(const Napi::CallbackInfo &info) {
   REQUIRE_ARG_NUMBER(0, "protocol");
-  Napi::Env env = info.Env();
   auto protocol = static_cast<uint8_t>(U32(info[0]));
-  const char *op = "socket";
-  int err = 0;
-  FdGuard sock{OpenRequestSocket(true, &op, &err)};
-  if (sock.fd < 0) return ThrowBpfError(env, op, err, nullptr, "NETLINK_ROUTE");
-  std::vector<Route> found;
-  err = EINTR;  // reported if every attempt was interrupted
-  op = "RTM_GETROUTE";
-  for (uint32_t attempt = 1; attempt <= kDumpAttempts; attempt++) {
-    found.clear();
-    Dump d = DumpOnce(sock.fd, attempt, protocol, found, &op, &err);
-    if (d == Dump::kFailed) return ThrowBpfError(env, op, err, nullptr, "route dump");
-    if (d == Dump::kDone) {
-      Napi::Array out = Napi::Array::New(env, found.size());
-      for (size_t i = 0; i < found.size(); i++) out.Set(static_cast<uint32_t>(i), RouteToJs(env, found[i]));
-      return out;
-    }
-  }
-  return ThrowBpfError(env, op, err, nullptr, "routing table kept changing during the dump");
+  return DumpToJs<Route>(
+      info.Env(), "RTM_GETROUTE", "route dump",
+      [protocol](int fd, uint32_t seq, std::vector<Route> &out, const char **op, int *err) {
+        return DumpOnce(fd, seq, protocol, out, op, err);
+      },
+      RouteToJs);
 }
 
 // RTM_GETROUTE for `dst` out of `oif`, as `ip route get DST oif DEV`: the kernel's answer says

@@ -106,10 +106,53 @@ Napi::String Ipv4ToJs(Napi::Env env, uint32_t addr) {
   return Napi::String::New(env, s);
 }
 
-bool FieldError(const Napi::Value &got, size_t i, const char *field, const char *expected) {
-  std::string name = "ops[" + std::to_string(i) + "]." + field;
-  ArgTypeError(got, name.c_str(), expected);
+bool OpReader::Object() {
+  if (v_.IsObject()) return true;
+  std::string name = "ops[" + std::to_string(i_) + "]";
+  ArgTypeError(v_, name.c_str(), "object");
   return false;
+}
+
+std::string OpReader::String(const Napi::String &key) {
+  Napi::Value v = v_.As<Napi::Object>().Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+}
+
+bool OpReader::Fail(const Napi::String &key, const char *field, const char *expected) {
+  std::string name = "ops[" + std::to_string(i_) + "]." + field;
+  ArgTypeError(v_.As<Napi::Object>().Get(key), name.c_str(), expected);
+  return false;
+}
+
+bool OpReader::Number(const Napi::String &key, const char *field, uint32_t *out) {
+  Napi::Value v = v_.As<Napi::Object>().Get(key);
+  if (!v.IsNumber()) return Fail(key, field, "number");
+  *out = U32(v);
+  return true;
+}
+
+bool OpReader::OptionalNumber(const Napi::String &key, const char *field, uint32_t *out) {
+  Napi::Value v = v_.As<Napi::Object>().Get(key);
+  if (!v.IsUndefined() && !v.IsNumber()) return Fail(key, field, "number or undefined");
+  *out = v.IsUndefined() ? 0 : U32(v);
+  return true;
+}
+
+bool OpReader::OptionalBool(const Napi::String &key, const char *field, bool *out) {
+  Napi::Value v = v_.As<Napi::Object>().Get(key);
+  if (!v.IsUndefined() && !v.IsBoolean()) return Fail(key, field, "boolean or undefined");
+  *out = v.IsBoolean() && v.As<Napi::Boolean>().Value();
+  return true;
+}
+
+bool OpReader::Ipv4(const Napi::String &key, const char *field, uint32_t *out) {
+  return ParseIpv4(v_.As<Napi::Object>().Get(key), out) || Fail(key, field, "IPv4 address string");
+}
+
+bool OpReader::OptionalIpv4(const Napi::String &key, const char *field, bool *has, uint32_t *out) {
+  Napi::Value v = v_.As<Napi::Object>().Get(key);
+  *has = !v.IsUndefined();
+  return !*has || ParseIpv4(v, out) || Fail(key, field, "IPv4 address string or undefined");
 }
 
 }  // namespace tortie

@@ -14,10 +14,12 @@
 #include <cstdint>
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include <napi.h>
 
+#include "args.h"
 #include "errors.h"
 #include "netlink.h"
 
@@ -89,8 +91,29 @@ bool ParseIpv4(const Napi::Value &v, uint32_t *out);
 // A network-order address as a dotted-quad JS string.
 Napi::String Ipv4ToJs(Napi::Env env, uint32_t addr);
 
-// Throws a TypeError naming `ops[i].field`; returns false for `if (!...) return`.
-bool FieldError(const Napi::Value &got, size_t i, const char *field, const char *expected);
+// Reads the fields of ops[i], a JS object, for routeWrite and nexthopWrite. Every method returns
+// false after throwing a TypeError that names `ops[i].field` (types only: ranges are TypeScript's).
+class OpReader {
+ public:
+  OpReader(const Napi::Value &v, size_t i) : v_(v), i_(i) {}
+  // Whether ops[i] is an object (first: the others read from it).
+  bool Object();
+  // The string at key; "" for anything else.
+  std::string String(const Napi::String &key);
+  bool Number(const Napi::String &key, const char *field, uint32_t *out);
+  // 0 when absent.
+  bool OptionalNumber(const Napi::String &key, const char *field, uint32_t *out);
+  // false when absent.
+  bool OptionalBool(const Napi::String &key, const char *field, bool *out);
+  bool Ipv4(const Napi::String &key, const char *field, uint32_t *out);
+  bool OptionalIpv4(const Napi::String &key, const char *field, bool *has, uint32_t *out);
+  // Throws that ops[i].field was not `expected`.
+  bool Fail(const Napi::String &key, const char *field, const char *expected);
+
+ private:
+  Napi::Value v_;
+  size_t i_;
+};
 
 // Marks a request not answered yet.
 constexpr int kPending = -1;
@@ -143,6 +166,65 @@ bool Transact(int fd, size_t n, size_t chunk, std::vector<int> &errs, Build buil
     }
   }
   return true;
+}
+
+// The body of routeWrite and nexthopWrite: reads info[0], an array of operations, with
+// read(value, i, keys, &op) (false: it has thrown a TypeError), sends each as build(op, seq, msgs),
+// acked, in batches on one socket, and returns each one's errno (0: done). `what` names the
+// operation in errors.
+template <typename Op, typename Keys, typename Read, typename Build>
+Napi::Value WriteAcked(const Napi::CallbackInfo &info, const char *what, Read read, Build build) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) return ArgTypeError(info[0], "ops", "array");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  size_t n = arr.Length();
+  std::vector<Op> ops(n);
+  Keys keys(env);
+  for (size_t i = 0; i < n; i++) {
+    if (!read(arr.Get(static_cast<uint32_t>(i)), i, keys, &ops[i])) return env.Undefined();
+  }
+  std::vector<int> errs;
+  if (n > 0) {
+    const char *op = "socket";
+    int err = 0;
+    // Opened per call: the calling thread may have setns()'d since the last one.
+    FdGuard sock{OpenRequestSocket(false, &op, &err)};
+    if (sock.fd < 0) return ThrowBpfError(env, op, err, nullptr, "NETLINK_ROUTE");
+    bool ok = Transact(
+        sock.fd, n, ChunkFor(sock.fd, kAckCost), errs,
+        [&](size_t i, MsgBuf &msgs) { build(ops[i], static_cast<uint32_t>(i + 1), msgs); },
+        [](size_t, const nlmsghdr *h) { return h->nlmsg_type == NLMSG_ERROR ? AckErrno(h) : EPROTO; }, &op, &err);
+    if (!ok) return ThrowBpfError(env, op, err, nullptr, what);
+  }
+  Napi::Array out = Napi::Array::New(env, n);
+  for (size_t i = 0; i < n; i++) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, errs[i]));
+  return out;
+}
+
+// A dump, started again while the kernel reports it interrupted by a change (kDumpAttempts times):
+// dumpOnce(fd, seq, items, &op, &err) sends request `request` and reads the answers into `items`;
+// the result is the JS array of toJs(env, item). `what` names the dump in errors.
+template <typename Item, typename DumpOnce, typename ToJs>
+Napi::Value DumpToJs(Napi::Env env, const char *request, const char *what, DumpOnce dumpOnce, ToJs toJs) {
+  const char *op = "socket";
+  int err = 0;
+  FdGuard sock{OpenRequestSocket(true, &op, &err)};
+  if (sock.fd < 0) return ThrowBpfError(env, op, err, nullptr, "NETLINK_ROUTE");
+  std::vector<Item> found;
+  err = EINTR;  // reported if every attempt was interrupted
+  op = request;
+  for (uint32_t attempt = 1; attempt <= static_cast<uint32_t>(kDumpAttempts); attempt++) {
+    found.clear();
+    Dump d = dumpOnce(sock.fd, attempt, found, &op, &err);
+    if (d == Dump::kFailed) return ThrowBpfError(env, op, err, nullptr, what);
+    if (d == Dump::kDone) {
+      Napi::Array out = Napi::Array::New(env, found.size());
+      for (size_t i = 0; i < found.size(); i++) out.Set(static_cast<uint32_t>(i), toJs(env, found[i]));
+      return out;
+    }
+  }
+  std::string changing = std::string(what) + ": the table kept changing during the dump";
+  return ThrowBpfError(env, op, err, nullptr, changing.c_str());
 }
 
 }  // namespace tortie

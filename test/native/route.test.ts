@@ -236,7 +236,16 @@ describe.skipIf(!IS_ROOT)(`IPv4 routes over rtnetlink (${IS_ROOT ? 'root' : SKIP
     expect(() => raw.routeWrite([{ ...ok, onlink: 1 as never }])).toThrow(/ops\[0\]\.onlink/);
     expect(() => raw.routeWrite([{ ...ok, protocol: undefined as never }])).toThrow(/ops\[0\]\.protocol/);
     expect(() => raw.routeLookup(up0, ['1.2.3.4', 5 as never])).toThrow(/dsts\[1\]/);
+    expect(() => raw.routeWrite([{ ...ok, nhid: '9' as never }])).toThrow(/ops\[0\]\.nhid/);
     expect(() => raw.routeDump('116' as never)).toThrow(/protocol/);
     expect(ns.route('10.3.0.0/24')).toBeUndefined();
+
+    const nh = { op: 'add' as const, id: 9, gateway: '172.16.0.5', ifindex: up0, protocol: PROTO };
+    expect(() => raw.nexthopWrite([nh, 3 as never])).toThrow(/Expected object for ops\[1\] but received number/);
+    expect(() => raw.nexthopWrite([{ ...nh, op: 'create' as never }])).toThrow(/ops\[0\]\.op/);
+    expect(() => raw.nexthopWrite([{ ...nh, id: '9' as never }])).toThrow(/ops\[0\]\.id/);
+    expect(() => raw.nexthopWrite([{ ...nh, gateway: '172.16.0' }])).toThrow(/ops\[0\]\.gateway/);
+    expect(() => raw.nexthopWrite([{ ...nh, onlink: 'yes' as never }])).toThrow(/ops\[0\]\.onlink/);
+    expect(ns.ip('nexthop', 'show').trim()).toBe('');
   });
 });
