@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-tortie() { node dist/src/cli/main.js "$@"; }
+tortie() { node dist/bundle/tortie.mjs "$@"; }
 LAB=${TORTIE_DEMO_LAB:-demo}
 trap 'tortie lab down --name "$LAB" >/dev/null 2>&1 || true' EXIT
 
@@ -26,11 +26,11 @@ echo; echo "== a pod's neighbour table"
 ip netns exec "$NODE_NS-pod11" ip neigh show
 
 echo; echo "== tortie status (in $NODE_NS)"
-in_node node dist/src/cli/main.js status --pin-dir "$PIN_DIR"
+in_node node dist/bundle/tortie.mjs status --pin-dir "$PIN_DIR"
 echo; echo "== tortie bpf endpoints dump"
-in_node node dist/src/cli/main.js bpf endpoints dump --pin-dir "$PIN_DIR"
+in_node node dist/bundle/tortie.mjs bpf endpoints dump --pin-dir "$PIN_DIR"
 echo; echo "== tortie bpf counters dump"
-in_node node dist/src/cli/main.js bpf counters dump --pin-dir "$PIN_DIR"
+in_node node dist/bundle/tortie.mjs bpf counters dump --pin-dir "$PIN_DIR"
 
 echo; echo "== tortie lab down"
 tortie lab down --name "$LAB"
@@ -50,7 +50,7 @@ for mode in ipip vxlan direct crosssubnet vxlan-interop; do
   ip netns exec "tt-$LAB-node1-pod11" ping -c 1 -W 1 "10.24.$nodes.2" >/dev/null
   wait
   echo "-- tortie bpf routes dump (node1):"
-  in_node node dist/src/cli/main.js bpf routes dump --pin-dir "$PIN_DIR"
+  in_node node dist/bundle/tortie.mjs bpf routes dump --pin-dir "$PIN_DIR"
   tortie lab down --name "$LAB" >/dev/null
 done
 trap - EXIT

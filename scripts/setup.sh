@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything Tortie needs on a fresh Debian 12 machine, as root: system packages, npm packages,
-# the native addon, the BPF objects and the TypeScript build. Safe to run again.
+# the native addon, the BPF objects, the TypeScript build and the CLI bundle. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,4 +35,5 @@ if [[ ! -f $addon || -n $(find native binding.gyp -newer "$addon" -type f 2>/dev
 fi
 make -s -C bpf
 npx --no-install tsc -p tsconfig.json
+node scripts/bundle.mjs
 echo "setup: done"

@@ -6,14 +6,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../dataplane/object-path.js';
+import { cliEntryPath } from '../cli/entry.js';
 import { nsenter } from './netns.js';
 import type { LabNode } from './topology.js';
 
 const PID_FILE = 'watchers.json';
 
+/** The built CLI, or null before `npm run build` (then no watcher runs). */
 export function cliEntry(): string | null {
-  const path = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+  const path = cliEntryPath();
   return existsSync(path) ? path : null;
 }
 

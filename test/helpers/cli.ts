@@ -1,8 +1,6 @@
 /** Runs the built `tortie` CLI (dist/) as a user would, optionally inside a node's netns. */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { packageRoot } from '../../src/dataplane/object-path.js';
+import { builtCliEntry } from '../../src/cli/entry.js';
 import { nsenter } from '../../src/lab/netns.js';
 
 export interface CliResult {
@@ -11,10 +9,9 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The bundled CLI (dist/bundle/tortie.mjs), as users run it. */
 export function cliPath(): string {
-  const path = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npx tsc\` (scripts/setup.sh does)`);
-  return path;
+  return builtCliEntry();
 }
 
 export function tortie(args: string[], opts: { netns?: string; input?: string } = {}): CliResult {

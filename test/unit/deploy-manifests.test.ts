@@ -45,6 +45,7 @@ describe('deploy manifests', () => {
 
   it('the image runs the daemon with the ConfigMap’s path by default', () => {
     expect(read('Dockerfile')).toContain('CMD ["daemon", "--config", "/etc/tortie/config/config.yaml"]');
+    expect(read('Dockerfile')).toContain('ENTRYPOINT ["node", "/opt/tortie/dist/bundle/tortie.mjs"]');
   });
 
   it('runs the daemon process as it is measured (NODE_OPTIONS, MALLOC_ARENA_MAX)', () => {
