@@ -144,6 +144,20 @@ export function processMemory(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
+/** CPU time a process has used so far (user + system), in ms; 0 if it is gone. */
+export function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // fields after the command name: state is 1st, utime 12th, stime 13th (proc(5)), in clock ticks
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)). */
+const CLOCK_TICKS = 100;
+
 /** Unpins everything under `pinDir` (the daemon's programs, maps and links). */
 export function removePins(native: NativeBinding, pinDir: string): void {
   removeAllPins(native, pinDir);

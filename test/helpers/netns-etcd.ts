@@ -16,6 +16,8 @@ const ETCDCTL = '/usr/bin/etcdctl';
 export interface NetnsEtcd {
   /** http://<ip>:<port>, reachable from the lab's nodes */
   endpoint: string;
+  /** etcd's PID while it runs (nsenter execs it), else undefined */
+  pid(): number | undefined;
   put(key: string, value: string): void;
   del(key: string): void;
   stop(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startEtcdInNetns(netns: string, ip: string, port = 2379): 
   }
   return {
     endpoint,
+    pid: () => (child && child.exitCode === null ? child.pid : undefined),
     put: (key, value) => must(ctl('put', key, '--', value), `put ${key}`),
     del: (key) => must(ctl('del', key), `del ${key}`),
     stop,
