@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { Daemon } from '../../daemon/daemon.js';
 import { loadDaemonConfig, type DaemonFlags } from '../../daemon/config.js';
 import { jsonLogger } from '../../daemon/log.js';
+import { tuneDaemonProcess } from '../../daemon/process-env.js';
 import type { CliDeps } from '../context.js';
 
 export function daemonCommand(deps: CliDeps): Command {
@@ -24,6 +25,7 @@ export function daemonCommand(deps: CliDeps): Command {
     .option('--log-level <level>', 'debug | info | warn | error')
     .action(async (flags: DaemonFlags) => {
       const config = await loadDaemonConfig(flags); // invalid: DaemonConfigError, exit 2
+      tuneDaemonProcess();
       const log = jsonLogger(config.logLevel);
       const daemon = new Daemon(config, { native: deps.native(), log });
       const stopRequested = new Promise<string>((resolve) => {
