@@ -1,10 +1,10 @@
 // The datastore's own KV.Range codec: hand-made protobuf bytes, and against a real etcd the same pages as
 // the etcd3 client's getAll() (which the fetcher falls back to when the client's connection is out of reach).
 import { Etcd3, isRecoverableError, type IRequestOp } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCompactedError } from '../../src/datastore/etcd-list.js';
 import { decodeRangeResponse, encodeRangeRequest, prefixEnd, rangeFetcher, type RangePage } from '../../src/datastore/etcd-range.js';
-import { startEtcd, type EtcdServer } from '../helpers/etcd.js';
+import { useEtcd } from '../helpers/etcd-suite.js';
 
 /** Protobuf wire format, for building test messages by hand. */
 const varint = (value: bigint | number): number[] => {
@@ -84,16 +84,7 @@ describe('RangeResponse decoding', () => {
 });
 
 describe('range fetchers against etcd', () => {
-  let etcd: EtcdServer;
-  let client: Etcd3;
-  beforeAll(async () => {
-    etcd = await startEtcd();
-    client = new Etcd3({ hosts: etcd.endpoint });
-  });
-  afterAll(async () => {
-    client?.close();
-    await etcd?.cleanup();
-  });
+  const server = useEtcd();
 
   it("gives the same pages as etcd3's getAll, which it falls back to without the client's connection", async () => {
     const entries: Record<string, string> = {};
@@ -101,11 +92,11 @@ describe('range fetchers against etcd', () => {
     entries['/calico/t/日本'] = '{"utf8":"✓"}';
     entries['/calico/u/outside'] = '{}';
     const success: IRequestOp[] = Object.entries(entries).map(([k, v]) => ({ request_put: { key: Buffer.from(k), value: Buffer.from(v) } }));
-    const { header } = await client.kv.txn({ compare: [], success, failure: [] });
-    const later = await client.put('/calico/t/k03').value('{"later":true}');
+    const { header } = await server.client.kv.txn({ compare: [], success, failure: [] });
+    const later = await server.client.put('/calico/t/k03').value('{"later":true}');
 
-    const raw = rangeFetcher(client);
-    const fallback = rangeFetcher(Object.create(client, { pool: { value: undefined } }) as Etcd3);
+    const raw = rangeFetcher(server.client);
+    const fallback = rangeFetcher(Object.create(server.client, { pool: { value: undefined } }) as Etcd3);
     expect(raw).not.toBe(fallback);
     const requests = [
       { key: Buffer.from('/calico/t/'), rangeEnd: prefixEnd('/calico/t/'), limit: 10, revision: header.revision },
@@ -129,11 +120,11 @@ describe('range fetchers against etcd', () => {
   });
 
   it('fails as etcd3 does: a compacted revision and an unreachable etcd are recognised', async () => {
-    const { header } = await client.put('/calico/c/1').value('a');
-    await client.put('/calico/c/1').value('b');
-    const latest = await client.put('/calico/c/2').value('c');
-    await client.kv.compact({ revision: latest.header.revision, physical: true });
-    const raw = rangeFetcher(client);
+    const { header } = await server.client.put('/calico/c/1').value('a');
+    await server.client.put('/calico/c/1').value('b');
+    const latest = await server.client.put('/calico/c/2').value('c');
+    await server.client.kv.compact({ revision: latest.header.revision, physical: true });
+    const raw = rangeFetcher(server.client);
     const compacted = await raw({ key: Buffer.from('/calico/c/'), rangeEnd: prefixEnd('/calico/c/'), limit: 10, revision: header.revision }).catch((e: unknown) => e);
     expect(isCompactedError(compacted)).toBe(true);
 

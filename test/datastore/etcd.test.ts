@@ -1,13 +1,13 @@
 // EtcdDatastore against a real etcd holding values in Calico's exact JSON (calico-formats.md §1): what is
 // understood, the updates for put/change/delete, invalid values, and disconnects with resume or re-list.
 import { Etcd3, type IRequestOp } from 'etcd3';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EtcdDatastore } from '../../src/datastore/etcd.js';
 import { blockKey, resourceKey, WATCHED_PREFIXES } from '../../src/datastore/etcd-keys.js';
 import { listPrefixes } from '../../src/datastore/etcd-list.js';
 import { blockFromIPAMBlock, IPAMBlockSchema } from '../../src/model/ipam-block.js';
 import type { Resource } from '../../src/model/resources.js';
-import { startEtcd, type EtcdServer } from '../helpers/etcd.js';
+import { useEtcd } from '../helpers/etcd-suite.js';
 import { RecordingListener, settle } from '../helpers/datastore-listener.js';
 import {
   ALLOCATION_BLOCK_JSON,
@@ -17,20 +17,10 @@ import {
   WORKLOAD_ENDPOINT_JSON,
 } from '../unit/model-fixtures.js';
 
-let etcd: EtcdServer;
-let client: Etcd3;
+const server = useEtcd();
 const stores: EtcdDatastore[] = [];
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  client = new Etcd3({ hosts: etcd.endpoint });
-});
-afterAll(async () => {
-  client?.close();
-  await etcd?.cleanup();
-});
 beforeEach(async () => {
-  await client.delete().prefix('/calico/');
+  await server.client.delete().prefix('/calico/');
 });
 afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.stop()));
@@ -50,13 +40,13 @@ async function putTogether(entries: Record<string, string>): Promise<string> {
   const success: IRequestOp[] = Object.entries(entries).map(([key, value]) => ({
     request_put: { key: Buffer.from(key), value: Buffer.from(value) },
   }));
-  const response = await client.kv.txn({ compare: [], success, failure: [] });
+  const response = await server.client.kv.txn({ compare: [], success, failure: [] });
   return response.header.revision;
 }
 
 async function startStore(pageSize?: number, nodeName?: string): Promise<{ store: EtcdDatastore; listener: RecordingListener }> {
   const store = new EtcdDatastore({
-    endpoints: [etcd.endpoint],
+    endpoints: [server.etcd.endpoint],
     retryMinMs: 50,
     retryMaxMs: 300,
     ...(pageSize ? { pageSize } : {}),
@@ -122,28 +112,28 @@ describe('EtcdDatastore', () => {
   it('lists in pages at one revision', async () => {
     const names = Array.from({ length: 7 }, (_, i) => `node${i}`);
     const revision = await putTogether(Object.fromEntries(names.map((n, i) => [resourceKey('Node', n), nodeJson(n, `192.168.1.${i + 1}`)])));
-    await client.put(POOL_KEY).value(IPPOOL_JSON);
+    await server.client.put(POOL_KEY).value(IPPOOL_JSON);
     const { store, listener } = await startStore(2);
     expect(keysOf(listener.snapshots[0]!)).toEqual([POOL_KEY, ...names.map((n) => resourceKey('Node', n))].sort());
     expect(BigInt(store.status().revision!)).toBe(BigInt(revision) + 1n);
   });
 
   it('turns put, change and delete into updates; one transaction on one kind is one update', async () => {
-    await client.put(NODE_KEY).value(nodeJson('node2', '192.168.1.12'));
+    await server.client.put(NODE_KEY).value(nodeJson('node2', '192.168.1.12'));
     const { store, listener } = await startStore();
     expect(keysOf(listener.snapshots[0]!)).toEqual([NODE_KEY]);
 
     const n3 = resourceKey('Node', 'node3');
-    await client.put(n3).value(nodeJson('node3', '192.168.1.13'));
+    await server.client.put(n3).value(nodeJson('node3', '192.168.1.13'));
     await listener.waitFor('the put', () => listener.updates.length === 1);
     expect(keysOf(listener.updates[0]!.upserts)).toEqual([n3]);
     expect(listener.updates[0]!.deletes).toEqual([]);
 
-    await client.put(n3).value(nodeJson('node3', '192.168.1.23'));
+    await server.client.put(n3).value(nodeJson('node3', '192.168.1.23'));
     await listener.waitFor('the change', () => listener.updates.length === 2);
     expect(nodeIp(listener.updates[1]!.upserts.get(n3))).toBe('192.168.1.23/24');
 
-    const deleted = await client.delete().key(NODE_KEY);
+    const deleted = await server.client.delete().key(NODE_KEY);
     await listener.waitFor('the delete', () => listener.updates.length === 3);
     expect(listener.updates[2]!.upserts.size).toBe(0);
     expect(listener.updates[2]!.deletes).toEqual([NODE_KEY]);
@@ -158,7 +148,7 @@ describe('EtcdDatastore', () => {
     expect(keysOf(listener.updates[3]!.upserts)).toEqual([n4, n5, n6]);
 
     // a block update keeps its uint64 exact too (here the largest uint64)
-    await client.put(BLOCK_KEY).value(ALLOCATION_BLOCK_JSON.replace('"sequenceNumber":1714558830123456791', '"sequenceNumber":18446744073709551615'));
+    await server.client.put(BLOCK_KEY).value(ALLOCATION_BLOCK_JSON.replace('"sequenceNumber":1714558830123456791', '"sequenceNumber":18446744073709551615'));
     await listener.waitFor('the block', () => listener.updates.length === 5);
     const block = listener.updates[4]!.upserts.get(BLOCK_KEY);
     expect(block?.kind === 'IPAMBlock' && block.spec.sequenceNumber).toBe(18446744073709551615n);
@@ -167,7 +157,7 @@ describe('EtcdDatastore', () => {
   });
 
   it('hands its view to onSnapshot as it is, and never changes that map afterwards', async () => {
-    await client.put(NODE_KEY).value(nodeJson('node2', '192.168.1.12'));
+    await server.client.put(NODE_KEY).value(nodeJson('node2', '192.168.1.12'));
     const held: ReadonlyMap<string, Resource>[] = [];
     const listener = new RecordingListener();
     const record = listener.onSnapshot.bind(listener);
@@ -175,13 +165,13 @@ describe('EtcdDatastore', () => {
       held.push(resources);
       record(resources);
       // a change at once, while the datastore is still to copy the view it handed out
-      void client.put(resourceKey('Node', 'node3')).value(nodeJson('node3', '192.168.1.13')).exec();
+      void server.client.put(resourceKey('Node', 'node3')).value(nodeJson('node3', '192.168.1.13')).exec();
     };
-    const store = new EtcdDatastore({ endpoints: [etcd.endpoint], retryMinMs: 50, retryMaxMs: 300 });
+    const store = new EtcdDatastore({ endpoints: [server.etcd.endpoint], retryMinMs: 50, retryMaxMs: 300 });
     stores.push(store);
     await store.start(listener);
     await listener.waitFor('the put', () => listener.updates.length === 1);
-    await client.delete().key(NODE_KEY);
+    await server.client.delete().key(NODE_KEY);
     await listener.waitFor('the delete', () => listener.updates.length === 2);
     expect(keysOf(listener.view)).toEqual([resourceKey('Node', 'node3')]);
     expect(held).toHaveLength(1);
@@ -217,7 +207,7 @@ describe('EtcdDatastore', () => {
 
     // a valid resource that turns invalid leaves the view and is reported
     listener.reset();
-    await client.put(POOL_KEY).value(IPPOOL_JSON.replace('"cidr":"10.24.0.0/16"', '"cidr":"10.24.0.0/99"'));
+    await server.client.put(POOL_KEY).value(IPPOOL_JSON.replace('"cidr":"10.24.0.0/16"', '"cidr":"10.24.0.0/99"'));
     await listener.waitFor('the delete', () => listener.updates.length === 1);
     expect(listener.updates[0]!.deletes).toEqual([POOL_KEY]);
     expect(listener.invalid.map((e) => [e.source, e.issues[0]])).toEqual([[POOL_KEY, expect.stringMatching(/^spec\.cidr: /)]]);
@@ -225,9 +215,9 @@ describe('EtcdDatastore', () => {
   });
 
   it('waits for an etcd that is not up yet: start() resolves with the first snapshot once it is', async () => {
-    await client.put(NODE_KEY).value(NODE_JSON);
-    await etcd.stop();
-    const store = new EtcdDatastore({ endpoints: [etcd.endpoint], retryMinMs: 50, retryMaxMs: 300 });
+    await server.client.put(NODE_KEY).value(NODE_JSON);
+    await server.etcd.stop();
+    const store = new EtcdDatastore({ endpoints: [server.etcd.endpoint], retryMinMs: 50, retryMaxMs: 300 });
     stores.push(store);
     const listener = new RecordingListener();
     let started = false;
@@ -236,26 +226,26 @@ describe('EtcdDatastore', () => {
     expect(started).toBe(false);
     expect(store.status().state).toBe('connecting');
 
-    await etcd.restart();
+    await server.etcd.restart();
     await starting;
     expect(keysOf(listener.snapshots[0]!)).toEqual([NODE_KEY]);
     expect(store.status().state).toBe('in-sync');
   });
 
   it('goes disconnected while etcd is down, in-sync when it is back, and sees changes made after', async () => {
-    await client.put(NODE_KEY).value(NODE_JSON);
+    await server.client.put(NODE_KEY).value(NODE_JSON);
     const { store, listener } = await startStore();
 
-    await etcd.stop();
+    await server.etcd.stop();
     await listener.waitFor('disconnected', () => store.status().state === 'disconnected');
     expect(listener.view.size).toBe(1); // the view is kept
 
-    await etcd.restart();
+    await server.etcd.restart();
     await listener.waitFor('in-sync', () => store.status().state === 'in-sync', 10_000);
     expect(listener.states).toEqual(['in-sync', 'disconnected', 'in-sync']);
 
     const n3 = resourceKey('Node', 'node3');
-    await client.put(n3).value(nodeJson('node3', '192.168.1.13'));
+    await server.client.put(n3).value(nodeJson('node3', '192.168.1.13'));
     await listener.waitFor('the put after the restart', () => listener.view.has(n3));
     expect(listener.snapshots).toHaveLength(1);
   });
@@ -266,7 +256,7 @@ describe('EtcdDatastore', () => {
     const { store, listener } = await startStore();
 
     const n4 = resourceKey('Node', 'node4');
-    const lastRevision = await etcd.whileUnreachable(async (otherEndpoint) => {
+    const lastRevision = await server.etcd.whileUnreachable(async (otherEndpoint) => {
       const other = new Etcd3({ hosts: otherEndpoint });
       try {
         await other.put(n3).value(nodeJson('node3', '192.168.1.33'));
@@ -292,7 +282,7 @@ describe('EtcdDatastore', () => {
     await putTogether({ [NODE_KEY]: NODE_JSON, [POOL_KEY]: IPPOOL_JSON });
     const { store, listener } = await startStore();
 
-    await etcd.whileUnreachable(async (otherEndpoint) => {
+    await server.etcd.whileUnreachable(async (otherEndpoint) => {
       const other = new Etcd3({ hosts: otherEndpoint });
       try {
         await other.delete().key(POOL_KEY);
@@ -312,7 +302,7 @@ describe('EtcdDatastore', () => {
 
     // and it keeps watching afterwards
     const n5 = resourceKey('Node', 'node5');
-    await client.put(n5).value(nodeJson('node5', '192.168.1.15'));
+    await server.client.put(n5).value(nodeJson('node5', '192.168.1.15'));
     await listener.waitFor('a put after the re-list', () => listener.view.has(n5));
     expect(keysOf(listener.view)).toEqual([n3, NODE_KEY, n5].sort());
     expect(listener.snapshots).toHaveLength(2);
@@ -368,7 +358,7 @@ describe('EtcdDatastore', () => {
     expect(whole?.kind === 'WorkloadEndpoint' && whole.spec.mac).toBe('9a:6b:1c:2d:3e:4f');
 
     // a remote endpoint that turns invalid is reported with its key and path, and leaves the view
-    await client.put(remote.key).value(wep('node3', 'pod2', 2, ['not-an-ip']).json);
+    await server.client.put(remote.key).value(wep('node3', 'pod2', 2, ['not-an-ip']).json);
     await listener.waitFor('the report', () => listener.invalid.length === 1 && listener.updates.length === 2);
     expect(listener.invalid[0]).toMatchObject({ source: remote.key, issues: ['spec.ipNetworks[0]: "not-an-ip" is not an IP address or CIDR'] });
     expect(listener.updates[1]!.deletes).toEqual([remote.key]);
@@ -382,15 +372,15 @@ describe('EtcdDatastore', () => {
     const seen: string[] = [];
     const writes: Promise<unknown>[] = [];
     let landedDuringList = 0;
-    const revision = await listPrefixes(client, WATCHED_PREFIXES, 4, (page, from, to) => {
+    const revision = await listPrefixes(server.client, WATCHED_PREFIXES, 4, (page, from, to) => {
       for (let i = from; i < to; i++) seen.push(page.key(i));
       // between pages: new nodes, changed endpoints (started at once, not awaited)
       if (writes.length < 20) {
         const n = writes.length;
         const landed = () => void landedDuringList++;
         writes.push(
-          client.put(resourceKey('Node', `late${n}`)).value('{}').exec().then(landed),
-          client.put(weps[n % 30]!).value('{"changed":true}').exec().then(landed),
+          server.client.put(resourceKey('Node', `late${n}`)).value('{}').exec().then(landed),
+          server.client.put(weps[n % 30]!).value('{"changed":true}').exec().then(landed),
         );
       }
     });
