@@ -121,7 +121,12 @@ struct tt_nat_value {
 
 /* ---- NAT connections: which floating IP a pod's peer talked to ------------
  * Written on every DNAT so that replies leave with the floating IP the peer used, even to peers
- * inside a pool (where a pod's own traffic keeps its pod IP). LRU: idle flows age out. */
+ * inside a pool (where a pod's own traffic keeps its pod IP). LRU: idle flows age out.
+ * With TT_CT_FRAGMENTS in `proto`, an entry is a datagram of the pod's that left in fragments:
+ * int_port is its IP id, peer_port 0, and ext_addr the source its first fragment left with (the
+ * pod's own address if none), for the fragments after it, which carry no ports to look up. */
+#define TT_CT_FRAGMENTS 0x80
+
 struct tt_nat_ct_key {
 	__be32 int_addr;  /* NBO: the pod */
 	__be32 peer_addr; /* NBO */

@@ -79,7 +79,7 @@ TT_INLINE struct tt_verdict tt_hep_deliver(struct __sk_buff *skb, enum tt_reason
 
 TT_INLINE struct tt_verdict tt_decap_ipip(struct __sk_buff *skb, struct iphdr *outer)
 {
-	if (outer->ihl != 5 || (outer->frag_off & bpf_htons(TT_IP_OFFSET_MASK | 0x2000)))
+	if (outer->ihl != 5 || (outer->frag_off & bpf_htons(TT_IP_OFFSET_MASK | TT_IP_MF)))
 		return tt_pass(TT_R_HEP_PASSED); /* options or fragments: rare, left to the kernel */
 	if (!tt_is_remote_node(outer->saddr))
 		return tt_drop(TT_R_DROP_TUNNEL_SRC);
@@ -95,7 +95,7 @@ TT_INLINE struct tt_verdict tt_decap_vxlan(struct __sk_buff *skb, struct iphdr *
 	struct udphdr *udp;
 	__be32 saddr = outer->saddr;
 
-	if (outer->ihl != 5 || (outer->frag_off & bpf_htons(TT_IP_OFFSET_MASK | 0x2000)))
+	if (outer->ihl != 5 || (outer->frag_off & bpf_htons(TT_IP_OFFSET_MASK | TT_IP_MF)))
 		return tt_pass(TT_R_HEP_PASSED);
 	/* Any UDP for the host comes this way: look at the port before asking for a VXLAN's length. */
 	if (!tt_linear(skb, ETH_HLEN + sizeof(struct iphdr) + sizeof(*udp)))

@@ -83,7 +83,7 @@ TT_INLINE struct tt_verdict tt_wep_nat(struct __sk_buff *skb, __u32 src_flags, c
 		}
 	}
 	if (!snat_to && (src_flags & TT_EP_F_NAT))
-		snat_to = tt_snat_addr(skb, &f, outside_pools);
+		snat_to = tt_snat_addr_fragments(skb, &f, outside_pools);
 	if (snat_to) {
 		if (tt_snat(skb, &f, snat_to))
 			return tt_drop(TT_R_DROP_MALFORMED);

@@ -12,6 +12,7 @@
 #define TT_ICMP_DEST_UNREACH 3
 #define TT_ICMP_FRAG_NEEDED 4
 #define TT_IP_OFFSET_MASK 0x1fff
+#define TT_IP_MF 0x2000 /* more fragments follow */
 /* RFC 792: the original IP header and the first 8 bytes of its payload. */
 #define TT_ICMP_QUOTE (20 + 8)
 #define TT_ICMP_HDR 8

@@ -33,7 +33,9 @@ struct tt_flow {
 	__u8 proto;
 	__u8 first_frag; /* the L4 header (and checksum) is in this packet */
 	__u8 icmp_error; /* destination unreachable, time exceeded, ... quoting a packet */
-	__u8 _pad;
+	__u8 fragmented; /* one fragment of a datagram (more follow, or an offset) */
+	__be16 ip_id;    /* NBO */
+	__u16 _pad;
 };
 
 TT_INLINE int tt_icmp_is_error(__u8 type)
@@ -54,6 +56,8 @@ TT_INLINE int tt_flow_of(struct __sk_buff *skb, struct tt_flow *f)
 	f->proto = ip.protocol;
 	f->l4_off = ETH_HLEN + ip.ihl * 4;
 	f->first_frag = !(ip.frag_off & bpf_htons(TT_IP_OFFSET_MASK));
+	f->fragmented = !!(ip.frag_off & bpf_htons(TT_IP_OFFSET_MASK | TT_IP_MF));
+	f->ip_id = ip.id;
 	f->icmp_error = 0;
 	f->sport = 0;
 	f->dport = 0;
@@ -168,7 +172,7 @@ TT_INLINE void tt_nat_note_direct(struct __sk_buff *skb, __be32 pod)
 {
 	struct tt_flow f;
 
-	if (!tt_flow_of(skb, &f) && !f.icmp_error)
+	if (!tt_flow_of(skb, &f) && !f.icmp_error && f.first_frag)
 		tt_nat_ct_remember(&f, pod, pod);
 }
 
@@ -191,7 +195,7 @@ TT_INLINE int tt_dnat(struct __sk_buff *skb, struct tt_flow *f, __be32 ext, __be
 		return -1;
 	if (tt_nat_rewrite(skb, f, TT_IP_DADDR, ext, int_addr))
 		return -1;
-	if (!f->icmp_error)
+	if (!f->icmp_error && f->first_frag) /* later fragments have no ports to remember */
 		tt_nat_ct_remember(f, int_addr, ext);
 	f->daddr = int_addr;
 	return 0;
@@ -242,6 +246,34 @@ TT_INLINE __be32 tt_snat_addr(struct __sk_buff *skb, const struct tt_flow *f, in
 		return 0;
 	own = tt_nat_lookup(TT_NAT_SNAT, f->saddr);
 	return own ? own->addr : 0;
+}
+
+/*
+ * tt_snat_addr for every fragment of a pod's datagram: decided on the first fragment (the one with
+ * the ports), remembered by IP id for the ones after it, so all of them leave with the same source.
+ * A later fragment that arrives first is decided without ports, as before.
+ */
+TT_INLINE __be32 tt_snat_addr_fragments(struct __sk_buff *skb, const struct tt_flow *f, int outside_pools)
+{
+	struct tt_nat_ct_key key = {
+		.int_addr = f->saddr, .peer_addr = f->daddr, .int_port = f->ip_id, .proto = f->proto | TT_CT_FRAGMENTS,
+	};
+	struct tt_nat_ct_value value = {};
+	struct tt_nat_ct_value *first;
+	__be32 ext;
+
+	if (!f->fragmented || f->icmp_error)
+		return tt_snat_addr(skb, f, outside_pools);
+	if (!f->first_frag) {
+		first = bpf_map_lookup_elem(&tt_nat_ct, &key);
+		if (first)
+			return first->ext_addr == f->saddr ? 0 : first->ext_addr;
+		return tt_snat_addr(skb, f, outside_pools);
+	}
+	ext = tt_snat_addr(skb, f, outside_pools);
+	value.ext_addr = ext ? ext : f->saddr;
+	bpf_map_update_elem(&tt_nat_ct, &key, &value, BPF_ANY);
+	return ext;
 }
 
 #endif

@@ -106,6 +106,8 @@ export const NatCtKey = struct({ intAddr: ipv4, peerAddr: ipv4, intPort: be16, p
 
 // struct tt_nat_ct_value { __be32 ext_addr; __u32 _pad; }
 export const NatCtValue = struct({ extAddr: ipv4, _pad: pad(4) });
+/** In a NatCtKey's proto: an entry for a datagram the pod sent in fragments (intPort is its IP id), TT_CT_FRAGMENTS in abi.h. */
+export const NAT_CT_FRAGMENTS = 0x80;
 
 // struct tt_fwd_key { __be32 addr; }
 export const FwdKey = struct({ addr: ipv4 });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { EpFlags, NatDir, NudState, Reason, RedirectKind, RouteFlags, RouteType } from '../../src/dataplane/abi.js';
+import { EpFlags, NAT_CT_FRAGMENTS, NatDir, NudState, Reason, RedirectKind, RouteFlags, RouteType } from '../../src/dataplane/abi.js';
 import { linkInfoOf } from '../../src/dataplane/interfaces.js';
 import { addNetns, deleteNetns, inNetns, withNetns } from '../../src/lab/netns.js';
 import { native } from '../../src/native/index.js';
@@ -202,6 +202,44 @@ describe('replies to connections made to the pod IP itself', () => {
     const req: Flow = { src: OUT.ip, dst: POD.ip, kind: 'tcp', sport: 40200, dport: 8080 };
     expect(run('tt_from_hep', fr(uplinkMac, OUT.mac, req), ifUplink).changed).toEqual([[Reason.FwdFromRemote, 1]]);
     replyKeepsPodIp(OUT.ip, 40200);
+  });
+});
+
+// A datagram the pod sends in fragments: only the first carries the ports a connection is found by, so
+// the source it leaves with is remembered by IP id for the others (they must all leave with the same one).
+describe('fragments of a pod datagram', () => {
+  const body = Array.from({ length: 24 }, (_, i) => i);
+  /** The pod's datagram `id` to `peer`: its first fragment (with the UDP header) and one after it. */
+  const fragments = (peer: string, id: number, sport: number, dport: number, dstMac = HOST) => [
+    frame(eth({ dst: dstMac, src: POD.mac }), ipv4({ src: POD.ip, dst: peer, id, mf: true }), udp({ sport, dport, payload: body })),
+    frame(eth({ dst: dstMac, src: POD.mac }), ipv4({ src: POD.ip, dst: peer, id, fragOffset: 4, proto: 17 }), raw(body)),
+  ];
+  const sourceOf = (f: Uint8Array) => [...f.subarray(14 + 12, 14 + 16)].join('.');
+
+  it('to a pool peer that reached the pod by its floating IP: every fragment leaves with the floating IP', () => {
+    const req: Flow = { src: B.ip, dst: FIP, kind: 'udp', sport: 45100, dport: 5300 };
+    expect(run('tt_from_wep', fr(HOST, B.mac, req), ifB).changed).toEqual([[Reason.FwdLocal, 1], [Reason.NatDnat, 1]]);
+    const [first, later] = fragments(B.ip, 0x7777, 5300, 45100);
+    const out = [run('tt_from_wep', first!, ifPod), run('tt_from_wep', later!, ifPod)];
+    expect(out.map((r) => sourceOf(r.data))).toEqual([FIP, FIP]);
+    expect(out.map((r) => r.changed)).toEqual([[[Reason.FwdLocal, 1], [Reason.NatSnat, 1]], [[Reason.FwdLocal, 1], [Reason.NatSnat, 1]]]);
+    expect(h.maps.natCt.lookup({ intAddr: POD.ip, peerAddr: B.ip, intPort: 0x7777, peerPort: 0, proto: 17 | NAT_CT_FRAGMENTS })).toEqual({ extAddr: FIP });
+  });
+
+  it('to an outside peer that reached the pod by its own IP: every fragment keeps the pod IP', () => {
+    const req: Flow = { src: OUT.ip, dst: POD.ip, kind: 'udp', sport: 40300, dport: 8081 };
+    expect(run('tt_from_hep', fr(uplinkMac, OUT.mac, req), ifUplink).changed).toEqual([[Reason.FwdFromRemote, 1]]);
+    const [first, later] = fragments(OUT.ip, 0x7778, 8081, 40300);
+    const out = [run('tt_from_wep', first!, ifPod), run('tt_from_wep', later!, ifPod)];
+    expect(out.map((r) => sourceOf(r.data))).toEqual([POD.ip, POD.ip]);
+    expect(out.map((r) => r.changed)).toEqual([[[Reason.Passed, 1]], [[Reason.Passed, 1]]]);
+  });
+
+  it('a later fragment seen before its first is decided as without ports: to the outside, with the floating IP', () => {
+    const [, later] = fragments(OUT.ip, 0x7779, 8082, 40301);
+    const res = run('tt_from_wep', later!, ifPod);
+    expect(sourceOf(res.data)).toBe(FIP);
+    expect(res.changed).toEqual([[Reason.Passed, 1], [Reason.NatSnat, 1]]);
   });
 });
 

@@ -68,9 +68,10 @@ if role == 'tcp-server':
     while True:
         c, a = s.accept(); threading.Thread(target=serve, args=(c, a), daemon=True).start()
 elif role == 'udp-server':
+    pad = b'.' * (int(sys.argv[4]) if len(sys.argv) > 4 else 0) # appended to every answer
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[2], int(sys.argv[3]))); say('ready')
     while True:
-        d, a = s.recvfrom(65536); say('peer %s:%d' % a); s.sendto(('%s:%d\n' % a).encode() + d, a)
+        d, a = s.recvfrom(65536); say('peer %s:%d' % a); s.sendto(('%s:%d\n' % a).encode() + d + pad, a)
 elif role == 'tcp-client':
     dst, port, sport, size, hold, wait = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
     s = socket.socket(); s.settimeout(wait)
@@ -93,7 +94,7 @@ elif role == 'udp-client':
         try: reply, frm = s.recvfrom(65536)
         except socket.timeout: continue
         seen, _, echo = reply.partition(b'\n')
-        if echo != data: sys.exit('echo differs')
+        if echo[:len(data)] != data or echo[len(data):].strip(b'.'): sys.exit('echo differs')
         say('seen=%s from=%s:%d' % (seen.decode(), frm[0], frm[1])); sys.exit(0)
     sys.exit('no answer')
 elif role == 'udp-refused':
@@ -141,8 +142,8 @@ interface Server {
 /** Servers still running, ended by PID in `stopServer` (and in afterAll, whatever happened). */
 const servers = new Set<ChildProcess>();
 
-async function startServer(netns: string, role: 'tcp-server' | 'udp-server', ip: string, port: number): Promise<Server> {
-  const child = spawn(...pyArgv(netns, [role, ip, port]));
+async function startServer(netns: string, role: 'tcp-server' | 'udp-server', ip: string, port: number, extra: number[] = []): Promise<Server> {
+  const child = spawn(...pyArgv(netns, [role, ip, port, ...extra]));
   servers.add(child);
   const lines: string[] = [];
   let err = '';
@@ -244,6 +245,7 @@ function txOff(netns: string, dev: string): void {
 interface NatDump {
   mappings: Array<{ external: string; internal: string; snat: boolean }>;
   connections: Array<{ proto: string; internal: string; peer: string; external: string }>;
+  fragments: Array<{ proto: string; internal: string; peer: string; ipId: number; source: string }>;
 }
 
 function floatingIpSuite(mode: 'ipip' | 'vxlan'): void {
@@ -375,6 +377,23 @@ function floatingIpSuite(mode: 'ipip' | 'vxlan'): void {
           expect(hostOf(r.seen), `${c.who} as the pod sees it`).toBe(c.ip);
         }
       });
+    });
+
+    it('a small request to the floating IP, an answer in fragments: every fragment of it leaves with the floating IP', async () => {
+      const other = n1.pods[1]!;
+      const server = await startServer(fipPod.netns, 'udp-server', '0.0.0.0', 8009, [4000]); // > the pods' MTU: fragmented
+      try {
+        const before = readCounters(n1);
+        const r = await udp(other.netns, FIP, 8009, 200);
+        expect(r.ok, r.output).toBe(true);
+        expect(r.output).toContain(`from=${FIP}:8009`);
+        expect(hostOf(r.seen), 'the pod sees the real client').toBe(other.ip);
+        expect(delta(before, readCounters(n1), 'NatSnat'), 'each fragment of the answer translated').toBeGreaterThanOrEqual(3);
+        const dump = JSON.parse(tortieOk(['bpf', 'nat', 'dump', '-o', 'json', '--pin-dir', n1.pinDir], { netns: n1.netns })) as NatDump;
+        expect(dump.fragments).toContainEqual(expect.objectContaining({ proto: 'udp', internal: fipPod.ip, peer: other.ip, source: FIP }));
+      } finally {
+        stopServer(server);
+      }
     });
 
     it('`tortie bpf nat dump` lists the mapping and the connections; counters show NAT', async () => {

@@ -1,7 +1,7 @@
 /** `tortie bpf <map> dump`: read-only views of every pinned map. */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { EpFlags, IfFlags, NatDir, NEIGH_VTEP_IFINDEX, NudState, Reason, REASON_INFO, RouteFlags, RouteType, type ReasonName } from '../../dataplane/abi.js';
+import { EpFlags, IfFlags, NAT_CT_FRAGMENTS, NatDir, NEIGH_VTEP_IFINDEX, NudState, Reason, REASON_INFO, RouteFlags, RouteType, type ReasonName } from '../../dataplane/abi.js';
 import { openNodeMaps, type NodeMaps } from '../../dataplane/pinned-maps.js';
 import { formatRouteFlags } from '../../calc/route-format.js';
 import { defaultPinDir, type CliDeps } from '../context.js';
@@ -128,14 +128,22 @@ function dumpNat(deps: CliDeps, opts: DumpOptions): void {
       .filter(([k]) => k.dir === NatDir.Dnat)
       .map(([k, v]) => ({ external: k.addr, internal: v.addr, snat: snatOf.get(v.addr) === k.addr }))
       .sort((a, b) => compareIPv4(a.external, b.external));
-    const connections = maps.natCt
-      .entries()
+    const ct = maps.natCt.entries();
+    const connections = ct
+      .filter(([k]) => (k.proto & NAT_CT_FRAGMENTS) === 0)
       .map(([k, v]) => ({ proto: protoName(k.proto), internal: `${k.intAddr}:${k.intPort}`, peer: `${k.peerAddr}:${k.peerPort}`, external: v.extAddr }))
       .sort((a, b) => a.internal.localeCompare(b.internal) || a.peer.localeCompare(b.peer));
-    if (opts.output === 'json') return printJson(deps.out, { mappings, connections });
+    // A pod's datagrams that left in fragments: the source the first one left with, for the others.
+    const fragments = ct
+      .filter(([k]) => (k.proto & NAT_CT_FRAGMENTS) !== 0)
+      .map(([k, v]) => ({ proto: protoName(k.proto & ~NAT_CT_FRAGMENTS), internal: k.intAddr, peer: k.peerAddr, ipId: k.intPort, source: v.extAddr }))
+      .sort((a, b) => a.internal.localeCompare(b.internal) || a.peer.localeCompare(b.peer) || a.ipId - b.ipId);
+    if (opts.output === 'json') return printJson(deps.out, { mappings, connections, fragments });
     for (const m of mappings) deps.out(`${m.external} <-> ${m.internal}${m.snat ? '' : ' (inbound only)'}`);
     if (connections.length > 0) deps.out('connections (replies leave with the floating IP the peer used):');
     for (const c of connections) deps.out(`  ${c.proto} ${c.internal} <- ${c.peer} via ${c.external}`);
+    if (fragments.length > 0) deps.out('datagrams in fragments (the later fragments leave with the first one’s source):');
+    for (const f of fragments) deps.out(`  ${f.proto} ${f.internal} -> ${f.peer} id ${f.ipId} from ${f.source}`);
   });
 }
 
