@@ -380,7 +380,7 @@ async function main(state: { net?: NodeNet; etcd?: NetnsEtcd; daemon?: DaemonRun
           firstReconcile,
           firstReconcile ? `the pass took ${String(firstReconcile.line.fields.durationMs)} ms (${JSON.stringify(firstReconcile.line.fields.ms ?? {})})` : '',
         ],
-        ['ready (log)', at('ready: first full sync applied'), ''],
+        ['ready (log)', at('ready: first full sync applied'), `the daemon's own clock: ${String(at('ready: first full sync applied')?.line.fields.sinceStartMs)} ms from its process start`],
       ];
       log('full sync, from the daemon process start:');
       for (const [name, m, note] of milestones) log(`  ${name.padEnd(30)} ${m ? `+${m.ms} ms` : '(no log line)'}${note ? `  ${note}` : ''}`);

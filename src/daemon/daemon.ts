@@ -241,8 +241,9 @@ export class Daemon {
     this.logReconcile(trigger, seconds, calcMs, report);
     if (!this.ready && this.datastore.status().state !== 'connecting') {
       this.ready = true;
-      this.metrics.setReady();
-      this.log.info('ready: first full sync applied');
+      const sinceStartMs = Math.round(performance.now()); // performance's time origin is the process start
+      this.metrics.setReady(sinceStartMs / 1000);
+      this.log.info('ready: first full sync applied', { sinceStartMs });
     }
   }
 

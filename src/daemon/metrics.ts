@@ -42,6 +42,7 @@ export class DaemonMetrics {
   private readonly datastoreState: Gauge<'state'>;
   private readonly datastoreLastSync: Gauge;
   private readonly ready: Gauge;
+  private readonly readySeconds: Gauge;
 
   /** @param maps read at scrape time; null until the dataplane is loaded */
   constructor(native: NativeBinding, maps: () => NodeMaps | null) {
@@ -105,8 +106,14 @@ export class DaemonMetrics {
       registers,
     });
     this.ready = new Gauge({ name: 'tortie_ready', help: '1 once the first full datastore sync is applied', registers });
+    this.readySeconds = new Gauge({
+      name: 'tortie_ready_seconds',
+      help: 'Seconds from the process start to the first full datastore sync applied (0 until then)',
+      registers,
+    });
     this.setDatastoreStatus({ state: 'connecting', lastSync: null });
     this.ready.set(0);
+    this.readySeconds.set(0);
   }
 
   observeReconcile(trigger: string, seconds: number, report: ReconcileReport): void {
@@ -133,7 +140,9 @@ export class DaemonMetrics {
     if (status.lastSync) this.datastoreLastSync.set(status.lastSync.getTime() / 1000);
   }
 
-  setReady(): void {
+  /** @param sinceStartSeconds how long the process took to get there */
+  setReady(sinceStartSeconds: number): void {
     this.ready.set(1);
+    this.readySeconds.set(sinceStartSeconds);
   }
 }

@@ -149,6 +149,9 @@ describe('tortie daemon following a file', () => {
     expect(metricValue(body, 'tortie_datastore_state', { state: 'in-sync' })).toBe(1);
     expect(metricValue(body, 'tortie_datastore_last_sync_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 600);
     expect(metricValue(body, 'tortie_ready')).toBe(1);
+    const readySeconds = metricValue(body, 'tortie_ready_seconds');
+    expect(readySeconds).toBeGreaterThan(0);
+    expect(readySeconds).toBeLessThan(60);
   });
 
   it('deleting a WorkloadEndpoint cuts its pod off; adding it back restores it', async () => {
