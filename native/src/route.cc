@@ -242,23 +242,19 @@ Napi::Value RouteLookup(const Napi::CallbackInfo &info) {
   }
   std::vector<int> errs;
   std::vector<Route> answers(n);
-  if (n > 0) {
-    const char *op = "socket";
-    int err = 0;
-    FdGuard sock{OpenRequestSocket(false, &op, &err)};
-    if (sock.fd < 0) return ThrowBpfError(env, op, err, nullptr, "NETLINK_ROUTE");
-    bool ok = Transact(
-        sock.fd, n, ChunkFor(sock.fd, kRouteAnswerCost), errs,
-        [&](size_t i, MsgBuf &msgs) { BuildLookup(dsts[i], oif, static_cast<uint32_t>(i + 1), msgs); },
-        [&](size_t i, const nlmsghdr *h) {
-          if (h->nlmsg_type == NLMSG_ERROR) {
-            int e = AckErrno(h);
-            return e ? e : EPROTO;  // an ack without the route
-          }
-          return ParseRoute(h, &answers[i]) ? 0 : EPROTO;
-        },
-        &op, &err);
-    if (!ok) return ThrowBpfError(env, op, err, nullptr, "route lookup");
+  if (n > 0 &&
+      !TransactOnNewSocket(
+          env, n, kRouteAnswerCost, errs,
+          [&](size_t i, MsgBuf &msgs) { BuildLookup(dsts[i], oif, static_cast<uint32_t>(i + 1), msgs); },
+          [&](size_t i, const nlmsghdr *h) {
+            if (h->nlmsg_type == NLMSG_ERROR) {
+              int e = AckErrno(h);
+              return e ? e : EPROTO;  // an ack without the route
+            }
+            return ParseRoute(h, &answers[i]) ? 0 : EPROTO;
+          },
+          "route lookup")) {
+    return env.Undefined();
   }
   Napi::Array out = Napi::Array::New(env, n);
   for (size_t i = 0; i < n; i++) {

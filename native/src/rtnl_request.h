@@ -168,6 +168,25 @@ bool Transact(int fd, size_t n, size_t chunk, std::vector<int> &errs, Build buil
   return true;
 }
 
+// Transact on a socket of its own, opened now: the calling thread may have setns()'d since the last
+// call. False after throwing (the socket, or sending and receiving, failed; `what` names the call).
+template <typename Build, typename Answer>
+bool TransactOnNewSocket(Napi::Env env, size_t n, size_t answerCost, std::vector<int> &errs, Build build, Answer answer,
+                         const char *what) {
+  const char *op = "socket";
+  int err = 0;
+  FdGuard sock{OpenRequestSocket(false, &op, &err)};
+  if (sock.fd < 0) {
+    ThrowBpfError(env, op, err, nullptr, "NETLINK_ROUTE");
+    return false;
+  }
+  if (!Transact(sock.fd, n, ChunkFor(sock.fd, answerCost), errs, build, answer, &op, &err)) {
+    ThrowBpfError(env, op, err, nullptr, what);
+    return false;
+  }
+  return true;
+}
+
 // The body of routeWrite and nexthopWrite: reads info[0], an array of operations, with
 // read(value, i, keys, &op) (false: it has thrown a TypeError), sends each as build(op, seq, msgs),
 // acked, in batches on one socket, and returns each one's errno (0: done). `what` names the
@@ -184,17 +203,11 @@ Napi::Value WriteAcked(const Napi::CallbackInfo &info, const char *what, Read re
     if (!read(arr.Get(static_cast<uint32_t>(i)), i, keys, &ops[i])) return env.Undefined();
   }
   std::vector<int> errs;
-  if (n > 0) {
-    const char *op = "socket";
-    int err = 0;
-    // Opened per call: the calling thread may have setns()'d since the last one.
-    FdGuard sock{OpenRequestSocket(false, &op, &err)};
-    if (sock.fd < 0) return ThrowBpfError(env, op, err, nullptr, "NETLINK_ROUTE");
-    bool ok = Transact(
-        sock.fd, n, ChunkFor(sock.fd, kAckCost), errs,
-        [&](size_t i, MsgBuf &msgs) { build(ops[i], static_cast<uint32_t>(i + 1), msgs); },
-        [](size_t, const nlmsghdr *h) { return h->nlmsg_type == NLMSG_ERROR ? AckErrno(h) : EPROTO; }, &op, &err);
-    if (!ok) return ThrowBpfError(env, op, err, nullptr, what);
+  if (n > 0 &&
+      !TransactOnNewSocket(
+          env, n, kAckCost, errs, [&](size_t i, MsgBuf &msgs) { build(ops[i], static_cast<uint32_t>(i + 1), msgs); },
+          [](size_t, const nlmsghdr *h) { return h->nlmsg_type == NLMSG_ERROR ? AckErrno(h) : EPROTO; }, what)) {
+    return env.Undefined();
   }
   Napi::Array out = Napi::Array::New(env, n);
   for (size_t i = 0; i < n; i++) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, errs[i]));

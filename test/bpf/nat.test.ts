@@ -110,6 +110,14 @@ function checksumErrors(f: Uint8Array): string[] {
   }
   return bad;
 }
+/** A packet for the floating IP whose TTL runs out here: handed to the kernel as it came, no connection noted. */
+function expectExpiringUntranslated(program: ProgramName, input: Uint8Array, ifindex: number, f: Flow): void {
+  const res = run(program, input, ifindex);
+  expect(res.retval).toBe(TC_ACT_UNSPEC);
+  expectFrame(res.data, input);
+  expect(res.changed).toEqual([[Reason.PassedTtl, 1]]);
+  expect(h.maps.natCt.lookup(ctKey(POD.ip, f))).toBeUndefined();
+}
 const expectChecksumsOk = (f: Uint8Array) => {
   expect(checksumErrors(f)).toEqual([]);
   expect(badChecksums(f)).toEqual([]);
@@ -136,12 +144,7 @@ describe('DNAT on the uplink (outside -> floating IP)', () => {
 
   it('a packet whose TTL would expire goes to the kernel untranslated: its time exceeded quotes the floating IP', () => {
     const f: Flow = { src: OUT.ip, dst: FIP, kind: 'echo', sport: 0x4545, dport: 0x4545, ttl: 1 };
-    const input = fr(uplinkMac, OUT.mac, f);
-    const res = run('tt_from_hep', input, ifUplink);
-    expect(res.retval).toBe(TC_ACT_UNSPEC);
-    expectFrame(res.data, input);
-    expect(res.changed).toEqual([[Reason.PassedTtl, 1]]);
-    expect(h.maps.natCt.lookup(ctKey(POD.ip, f))).toBeUndefined();
+    expectExpiringUntranslated('tt_from_hep', fr(uplinkMac, OUT.mac, f), ifUplink, f);
   });
 
   it('a UDP datagram without checksum (0) keeps 0', () => {
@@ -283,12 +286,7 @@ describe('pods reaching a floating IP', () => {
 
   it('another pod -> FIP with a TTL that would expire: to the kernel untranslated, so the time exceeded quotes the FIP', () => {
     const f: Flow = { src: B.ip, dst: FIP, kind: 'udp', sport: 45001, dport: 33434, ttl: 1 };
-    const input = fr(HOST, B.mac, f);
-    const res = run('tt_from_wep', input, ifB);
-    expect(res.retval).toBe(TC_ACT_UNSPEC);
-    expectFrame(res.data, input);
-    expect(res.changed).toEqual([[Reason.PassedTtl, 1]]);
-    expect(h.maps.natCt.lookup(ctKey(POD.ip, f))).toBeUndefined();
+    expectExpiringUntranslated('tt_from_wep', fr(HOST, B.mac, f), ifB, f);
   });
 
   it('a floating IP routed here with no nat entry is a counted drop', () => {
