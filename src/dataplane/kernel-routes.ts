@@ -104,6 +104,11 @@ export function listKernelRoutes(native: NativeBinding): string[] {
   return [...readKernelRoutes(native).keys()];
 }
 
+/** How many next hop objects Tortie owns (its remote routes go through them). */
+export function countKernelNexthops(native: NativeBinding): number {
+  return readNexthops(native).ours.size;
+}
+
 const deleteOp = (cidr: string): RouteOp => ({ op: 'delete', ...splitCidr(cidr), protocol: TORTIE_ROUTE_PROTO });
 
 function replaceOp(cidr: string, gateway: string, ifindex: number, onlink: boolean, mtu?: number): RouteOp {

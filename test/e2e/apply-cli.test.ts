@@ -81,6 +81,11 @@ spec: { node: node1, interfaceName: calixxxxxxxxxxx, ipNetworks: [10.24.1.77/24]
     // The lab's own blocks are not in this file any more: a cluster file replaces the routing state.
     expect(routes.some((r) => r.dest === '10.24.2.0/26')).toBe(false);
     expect(inNetns(node.netns, ['ip', 'route', 'show', 'proto', '116'])).toMatch(/10\.24\.9\.0\/26 nhid \d+ via 192\.168\.122\.12 dev eth0 onlink mtu 1480/);
+    // status counts them as the kernel lists them
+    const status = JSON.parse(tortieOk(['status', '-o', 'json', '--pin-dir', node.pinDir], { netns: node.netns })) as { kernel: { routes: number; nexthops: number } };
+    const listed = (what: string[]) => inNetns(node.netns, ['ip', ...what, 'show', 'proto', '116']).trim().split('\n').filter(Boolean).length;
+    expect(status.kernel).toEqual({ routes: listed(['route']), nexthops: listed(['nexthop']) });
+    expect(status.kernel.nexthops).toBeGreaterThan(0);
   });
 
   it('accepts the same resources as JSON, and a pool switched to Never routes without encapsulation', () => {

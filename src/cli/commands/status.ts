@@ -13,6 +13,7 @@ import { defaultPinDir, type CliDeps } from '../context.js';
 import { outputFormat, printJson, printTable } from '../output.js';
 import { counterRows, flagNames } from './bpf.js';
 import { IfFlags } from '../../dataplane/abi.js';
+import { countKernelNexthops, listKernelRoutes, TORTIE_ROUTE_PROTO } from '../../dataplane/kernel-routes.js';
 
 const statusOptions = z.object({ pinDir: z.string(), output: outputFormat });
 
@@ -23,6 +24,8 @@ export interface Status {
   maps: Array<{ name: string; id: number; pin: string; entries: number; capacity: number }>;
   interfaces: Array<{ ifindex: number; name: string; flags: string[]; present: boolean; programs: string[] }>;
   packets: { total: number; dropped: number };
+  /** Tortie's kernel routes (proto 116) and the next hop objects they go through, in this netns */
+  kernel: { routes: number; nexthops: number };
 }
 
 function countEntries(native: NativeBinding, fd: number, keySize: number): number {
@@ -34,7 +37,15 @@ function countEntries(native: NativeBinding, fd: number, keySize: number): numbe
 export function readStatus(native: NativeBinding, pinDir: string): Status {
   const layout = pinLayout(pinDir);
   const loaded = PINNED_MAPS.every((def) => existsSync(join(layout.maps, pinName(def))));
-  const status: Status = { pinDir, loaded, programs: [], maps: [], interfaces: [], packets: { total: 0, dropped: 0 } };
+  const status: Status = {
+    pinDir,
+    loaded,
+    programs: [],
+    maps: [],
+    interfaces: [],
+    packets: { total: 0, dropped: 0 },
+    kernel: { routes: 0, nexthops: 0 },
+  };
   if (!loaded) return status;
 
   for (const name of listPins(layout.progs)) {
@@ -65,6 +76,7 @@ export function readStatus(native: NativeBinding, pinDir: string): Status {
   } finally {
     maps.close();
   }
+  status.kernel = { routes: listKernelRoutes(native).length, nexthops: countKernelNexthops(native) };
   return status;
 }
 
@@ -90,5 +102,6 @@ export function statusCommand(deps: CliDeps): Command {
       );
       deps.out('');
       deps.out(`packets: ${st.packets.total} seen, ${st.packets.dropped} dropped`);
+      deps.out(`kernel: ${st.kernel.routes} route(s) of proto ${TORTIE_ROUTE_PROTO}, through ${st.kernel.nexthops} next hop(s) to other nodes`);
     });
 }
