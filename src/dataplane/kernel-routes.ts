@@ -15,12 +15,15 @@
  * the square of the cluster; through next hops, ~0.1 s. The next hops carry Tortie's protocol too
  * and go when no route uses them.
  */
-import { errnoCode } from '../native/errors.js';
+import { errnoCode, probeFeature } from '../native/errors.js';
 import type { NativeBinding, NexthopOp, RouteOp } from '../native/binding.js';
 
 export const TORTIE_ROUTE_PROTO = 116;
 /** Next hop ids Tortie gives out start here (others' ids, seen in a dump, are skipped). */
 export const TORTIE_NEXTHOP_ID_BASE = 0x1000_0000;
+
+/** What a kernel without RTM_*NEXTHOP lacks (NotSupportedError's hint names it). */
+export const NEXTHOP_FEATURE = 'next hop objects (`ip nexthop`, Linux 5.3 or later)';
 
 const ESRCH = 3;
 const ENOENT = 2;
@@ -88,7 +91,7 @@ function readKernelRoutes(native: NativeBinding, nexthops: ReadonlyMap<number, N
 function readNexthops(native: NativeBinding): { ours: Map<number, NexthopState>; taken: Set<number> } {
   const ours = new Map<number, NexthopState>();
   const taken = new Set<number>();
-  for (const n of native.nexthopDump()) {
+  for (const n of probeFeature(NEXTHOP_FEATURE, () => native.nexthopDump())) {
     if (n.protocol === TORTIE_ROUTE_PROTO && n.ipv4 && !n.group && !n.blackhole && n.gateway !== undefined) {
       ours.set(n.id, { gateway: n.gateway, ifindex: n.ifindex, onlink: n.onlink });
     } else {
