@@ -114,11 +114,9 @@ export function countKernelNexthops(native: NativeBinding): number {
 
 const deleteOp = (cidr: string): RouteOp => ({ op: 'delete', ...splitCidr(cidr), protocol: TORTIE_ROUTE_PROTO });
 
-function replaceOp(cidr: string, gateway: string, ifindex: number, onlink: boolean, mtu?: number): RouteOp {
-  const op: RouteOp = { op: 'replace', ...splitCidr(cidr), gateway, ifindex, protocol: TORTIE_ROUTE_PROTO };
-  if (onlink) op.onlink = true;
-  if (mtu !== undefined) op.mtu = mtu;
-  return op;
+/** A local NAT route: to the pod's own IP, on-link through its cali. */
+function natRouteOp(cidr: string, podIp: string, ifindex: number): RouteOp {
+  return { op: 'replace', ...splitCidr(cidr), gateway: podIp, ifindex, onlink: true, protocol: TORTIE_ROUTE_PROTO };
 }
 
 function viaNexthopOp(cidr: string, nhid: number, mtu: number): RouteOp {
@@ -132,6 +130,15 @@ const nexthopDeleted = (errno: number | undefined) => errno === 0 || errno === E
 
 const deleteFailures = (cidrs: readonly string[], errnos: readonly number[]): string[] =>
   cidrs.flatMap((cidr, i) => (deleted(errnos[i]) ? [] : [`delete ${cidr}: ${errnoCode(errnos[i]!)}`]));
+
+/** Deletes next hops `ids` (and any route still through them): the ids gone, and what failed. */
+function deleteNexthops(native: NativeBinding, ids: readonly number[]): { gone: number[]; failures: string[] } {
+  const errnos = native.nexthopWrite(ids.map((id) => ({ op: 'delete', id })));
+  const gone: number[] = [];
+  const failures: string[] = [];
+  ids.forEach((id, i) => (nexthopDeleted(errnos[i]) ? gone.push(id) : failures.push(`delete next hop ${id}: ${errnoCode(errnos[i]!)}`)));
+  return { gone, failures };
+}
 
 /** Routes (or next hops) that could not be written, with the kernel's errno for each. */
 export class KernelRouteError extends Error {
@@ -254,7 +261,7 @@ export class KernelRoutes {
       }
       const now = current.get(cidr);
       if (now?.ifindex === ifindex && now.gateway === r.via && now.nhid === undefined) continue;
-      nat.push({ cidr, what, op: replaceOp(cidr, r.via, ifindex, true) });
+      nat.push({ cidr, what, op: natRouteOp(cidr, r.via, ifindex) });
     }
 
     // Remote routes. Unchanged: through the next hop of the same path to the node, same MTU.
@@ -366,17 +373,14 @@ export class KernelRoutes {
     for (const state of current.values()) if (state.nhid !== undefined) used.add(state.nhid);
     const unused = [...this.nexthops.keys()].filter((id) => !used.has(id));
     if (unused.length === 0) return;
-    const errnos = this.native.nexthopWrite(unused.map((id) => ({ op: 'delete', id })));
-    unused.forEach((id, i) => {
-      if (!nexthopDeleted(errnos[i])) {
-        failures.push(`delete next hop ${id}: ${errnoCode(errnos[i]!)}`);
-        return;
-      }
+    const { gone, failures: failed } = deleteNexthops(this.native, unused);
+    failures.push(...failed);
+    for (const id of gone) {
       const nh = this.nexthops.get(id)!;
       this.nexthops.delete(id);
       const key = pathKey(nh.gateway, nh.onlink, nh.ifindex);
       if (this.nexthopFor.get(key) === id) this.nexthopFor.delete(key);
-    });
+    }
   }
 }
 
@@ -384,9 +388,7 @@ export class KernelRoutes {
 export function removeKernelRoutes(native: NativeBinding): number {
   const routes = listKernelRoutes(native);
   const failures = deleteFailures(routes, native.routeWrite(routes.map(deleteOp)));
-  const nexthops = [...readNexthops(native).ours.keys()];
-  const errnos = native.nexthopWrite(nexthops.map((id) => ({ op: 'delete', id })));
-  nexthops.forEach((id, i) => nexthopDeleted(errnos[i]) || failures.push(`delete next hop ${id}: ${errnoCode(errnos[i]!)}`));
+  failures.push(...deleteNexthops(native, [...readNexthops(native).ours.keys()]).failures);
   if (failures.length > 0) throw new KernelRouteError(failures);
   return routes.length;
 }
