@@ -15,15 +15,11 @@
 #include "args.h"
 #include "errors.h"
 #include "modules.h"
+#include "rtnl_request.h"
 
 namespace tortie {
 
 namespace {
-
-// Larger than any single skb the kernel sends on a route socket (dumps cap theirs at 32 KiB).
-constexpr size_t kRecvBuf = 64 * 1024;
-// A dump the kernel flags as inconsistent (table changed under it) is retried this often.
-constexpr int kDumpAttempts = 5;
 
 const rtattr *FirstAttr(const ndmsg *nd) {
   return reinterpret_cast<const rtattr *>(reinterpret_cast<const char *>(nd) + NLMSG_ALIGN(sizeof(*nd)));
@@ -37,24 +33,11 @@ std::string FormatMac(const uint8_t *b) {
 
 // One RTM_GETNEIGH dump into `out`. On kFailed, `op`/`err` say what failed.
 Dump DumpOnce(int fd, uint32_t seq, int ifindex, std::vector<Neigh> &out, const char **op, int *err) {
-  struct {
-    nlmsghdr h;
-    ndmsg nd;
-  } req = {};
-  req.h.nlmsg_len = sizeof(req);
-  req.h.nlmsg_type = RTM_GETNEIGH;
-  req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  req.h.nlmsg_seq = seq;
-  req.nd.ndm_family = AF_INET;
-  sockaddr_nl kernel = {};
-  kernel.nl_family = AF_NETLINK;
-  if (sendto(fd, &req, sizeof(req), 0, reinterpret_cast<sockaddr *>(&kernel), sizeof(kernel)) < 0) {
-    *op = "sendto";
-    *err = LastErrno();
-    return Dump::kFailed;
-  }
-  return ReadDump(
-      fd, seq, "RTM_GETNEIGH",
+  MsgBuf req;
+  req.Begin<ndmsg>(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, seq)->ndm_family = AF_INET;
+  req.End();
+  return SendDump(
+      fd, req, seq, "RTM_GETNEIGH",
       [&](const nlmsghdr *h) {
         Neigh neigh;
         if (ParseNeigh(h, &neigh) && (ifindex == 0 || neigh.ifindex == ifindex)) out.push_back(std::move(neigh));
@@ -64,25 +47,13 @@ Dump DumpOnce(int fd, uint32_t seq, int ifindex, std::vector<Neigh> &out, const 
 
 Napi::Value NeighList(const Napi::CallbackInfo &info) {
   REQUIRE_ARG_NUMBER(0, "ifindex");
-  Napi::Env env = info.Env();
   int ifindex = I32(info[0]);
-  // Opened per call: the calling thread may have setns()'d since the last one.
-  FdGuard sock{RtnlOpen(0, false)};
-  if (sock.fd < 0) return ThrowBpfError(env, "socket", LastErrno(), nullptr, "NETLINK_ROUTE");
-  std::vector<Neigh> found;
-  const char *op = "RTM_GETNEIGH";
-  int err = EINTR;  // reported if every attempt was interrupted
-  for (uint32_t attempt = 1; attempt <= kDumpAttempts; attempt++) {
-    found.clear();
-    Dump d = DumpOnce(sock.fd, attempt, ifindex, found, &op, &err);
-    if (d == Dump::kFailed) return ThrowBpfError(env, op, err);
-    if (d == Dump::kDone) {
-      Napi::Array out = Napi::Array::New(env, found.size());
-      for (size_t i = 0; i < found.size(); i++) out.Set(static_cast<uint32_t>(i), NeighToJs(env, found[i], false));
-      return out;
-    }
-  }
-  return ThrowBpfError(env, op, err, nullptr, "neighbour table kept changing during the dump");
+  return DumpToJs<Neigh>(
+      info.Env(), "RTM_GETNEIGH", "neighbour list",
+      [ifindex](int fd, uint32_t seq, std::vector<Neigh> &out, const char **op, int *err) {
+        return DumpOnce(fd, seq, ifindex, out, op, err);
+      },
+      [](Napi::Env env, const Neigh &n) { return NeighToJs(env, n, false); });
 }
 
 }  // namespace

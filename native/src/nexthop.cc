@@ -160,13 +160,8 @@ Dump DumpOnce(int fd, uint32_t seq, std::vector<Nexthop> &out, const char **op, 
   MsgBuf req;
   req.Begin<nhmsg>(RTM_GETNEXTHOP, NLM_F_REQUEST | NLM_F_DUMP, seq);  // all families, all owners
   req.End();
-  if (!SendAll(fd, req)) {
-    *op = "sendto";
-    *err = LastErrno();
-    return Dump::kFailed;
-  }
-  return ReadDump(
-      fd, seq, "RTM_GETNEXTHOP",
+  return SendDump(
+      fd, req, seq, "RTM_GETNEXTHOP",
       [&](const nlmsghdr *h) {
         Nexthop n;
         if (ParseNexthop(h, &n)) out.push_back(n);

@@ -189,13 +189,8 @@ Dump DumpOnce(int fd, uint32_t seq, uint8_t protocol, std::vector<Route> &out, c
   rt->rtm_table = RT_TABLE_MAIN;
   rt->rtm_protocol = protocol;
   req.End();
-  if (!SendAll(fd, req)) {
-    *op = "sendto";
-    *err = LastErrno();
-    return Dump::kFailed;
-  }
-  return ReadDump(
-      fd, seq, "RTM_GETROUTE",
+  return SendDump(
+      fd, req, seq, "RTM_GETROUTE",
       [&](const nlmsghdr *h) {
         Route r;
         if (ParseRoute(h, &r) && r.protocol == protocol && r.table == RT_TABLE_MAIN) out.push_back(r);

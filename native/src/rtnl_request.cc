@@ -83,6 +83,16 @@ bool SendAll(int fd, const MsgBuf &msgs) {
   }
 }
 
+Dump SendDump(int fd, const MsgBuf &req, uint32_t seq, const char *request, const std::function<void(const nlmsghdr *)> &each,
+              const char **op, int *err) {
+  if (!SendAll(fd, req)) {
+    *op = "sendto";
+    *err = LastErrno();
+    return Dump::kFailed;
+  }
+  return ReadDump(fd, seq, request, each, op, err);
+}
+
 int AckErrno(const nlmsghdr *h) {
   if (h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) return EPROTO;
   return -static_cast<const nlmsgerr *>(NLMSG_DATA(h))->error;

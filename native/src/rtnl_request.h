@@ -1,4 +1,5 @@
-// Batched NETLINK_ROUTE requests, shared by the route (route.cc) and next hop (nexthop.cc) functions.
+// Batched NETLINK_ROUTE requests and dumps, shared by the route (route.cc), next hop (nexthop.cc) and
+// neighbour (netlink.cc) functions.
 //
 // Requests go out many per sendmsg. The kernel handles a NETLINK_ROUTE sendmsg synchronously and
 // queues one answer per request (an ack, or the looked-up object) on our socket before sendmsg
@@ -78,6 +79,11 @@ class MsgBuf {
 
 // Sends all of `msgs` to the kernel in one sendmsg; false with errno.
 bool SendAll(int fd, const MsgBuf &msgs);
+
+// Sends the dump request `req` (sequence `seq`, named `request` in errors) and reads its answers,
+// handing each message to `each` (see ReadDump).
+Dump SendDump(int fd, const MsgBuf &req, uint32_t seq, const char *request, const std::function<void(const nlmsghdr *)> &each,
+              const char **op, int *err);
 
 // The errno an NLMSG_ERROR carries (0 for an ack).
 int AckErrno(const nlmsghdr *h);
