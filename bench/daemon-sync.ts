@@ -12,13 +12,15 @@
  *      another node, or a floating IP of another node's pod), from the put's return to the entry in the
  *      pinned tt_routes (looked up every ~0.2 ms), p50/p99;
  *   3. the daemon's RSS after sync and its peak (VmHWM).
- * Baselines from the same run: a raw paged read of every key, the datastore's own full sync in this
+ * Baselines from the same run: the floor (etcd's Go client, etcdctl, reading every key in one request and
+ * throwing the output away), a raw paged read of every key, the datastore's own full sync in this
  * process (as the daemon creates it), and calcDesiredState alone on that snapshot.
  * Run: npx tsc -p . && node dist/bench/daemon-sync.js [--nodes 5000 --weps 100000 --node 42 --puts 200
  *      --gap-ms 50 --idle-ms 5000 --debounce-ms N --cpu-prof
  *      --node-args=--max-old-space-size=256]   (root; needs /usr/bin/etcd, the BPF objects, the addon)
  * --cpu-prof: a V8 CPU profile of the daemon from "dataplane loaded" to its exit (path printed at the end).
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -36,6 +38,7 @@ import { createEtcdClient } from '../src/datastore/etcd-client.js';
 import { blockKey, WATCHED_PREFIXES } from '../src/datastore/etcd-keys.js';
 import type { Resource } from '../src/model/resources.js';
 import { native } from '../src/native/index.js';
+import { nsenter } from '../src/lab/netns.js';
 import { run } from '../src/util/exec.js';
 import { vethNameForPod } from '../src/model/names.js';
 import { startEtcdInNetns, type NetnsEtcd } from '../test/helpers/netns-etcd.js';
@@ -267,7 +270,35 @@ async function rawRead(client: Etcd3, prefixes: readonly string[]): Promise<numb
   return counts.reduce((a, b) => a + b, 0);
 }
 
-async function baselines(endpoint: string, self: NodeFacts): Promise<{ rawMs: number; rawKeys: number; syncMs: number }> {
+/**
+ * The floor: etcd's own Go client (etcdctl) reading every key under /calico/ in one request, its output
+ * thrown away, from `netns`. Nothing that reads this etcd on this machine can be quicker: no decoding,
+ * no start-up of ours, no programming. Median of 3, with etcd's CPU for each read.
+ */
+function goClientRead(netns: string, etcd: NetnsEtcd): { ms: number; etcdCpuMs: number; keys: number } {
+  const ctl = (args: string[], stdout: 'ignore' | 'pipe') => {
+    const argv = [...nsenter(netns), '/usr/bin/etcdctl', `--endpoints=${etcd.endpoint}`, 'get', '--prefix', '/calico/', ...args];
+    const res = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8', timeout: 60_000 });
+    if (res.status !== 0) throw new Error(`etcdctl get --prefix /calico/ failed: ${res.stderr || res.error?.message}`);
+    return res.stdout;
+  };
+  const keys = (JSON.parse(ctl(['--limit', '1', '--keys-only', '-w', 'json'], 'pipe')) as { count?: number }).count ?? 0;
+  const runs: Array<{ ms: number; etcdCpuMs: number }> = [];
+  for (let i = 0; i < 3; i++) {
+    const cpu = processCpuMs(etcd.pid());
+    const t = performance.now();
+    ctl([], 'ignore');
+    runs.push({ ms: performance.now() - t, etcdCpuMs: processCpuMs(etcd.pid()) - cpu });
+  }
+  const mid = runs.sort((a, b) => a.ms - b.ms)[1]!;
+  return { ...mid, keys };
+}
+
+async function baselines(endpoint: string, self: NodeFacts, netns: string, etcd: NetnsEtcd): Promise<{ rawMs: number; rawKeys: number; syncMs: number; floorMs: number }> {
+  // 0. The floor: etcd's Go client, one request, nothing done with the values.
+  const floor = goClientRead(netns, etcd);
+  log(`baseline: etcdctl get --prefix /calico/ (${floor.keys} keys, one request, output discarded): ${ms(floor.ms)} (median of 3; etcd's CPU ${ms(floor.etcdCpuMs)})`);
+
   // 1. Every watched key read at one revision, pages of 10,000, the prefixes side by side; values not looked at.
   const reader = await createEtcdClient({ endpoints: [endpoint] });
   const rawStart = performance.now();
@@ -298,7 +329,7 @@ async function baselines(endpoint: string, self: NodeFacts): Promise<{ rawMs: nu
     `baseline: calcDesiredState on that snapshot: ${ms(median(times))} (median of 3: ${times.map((t) => t.toFixed(0)).join(', ')} ms); ` +
       `${desired!.routes.length} routes, ${desired!.vteps.length} VTEPs, ${desired!.kernelRoutes.length} kernel routes, ${desired!.endpoints.length} endpoints`,
   );
-  return { rawMs, rawKeys, syncMs };
+  return { rawMs, rawKeys, syncMs, floorMs: floor.ms };
 }
 
 async function main(state: { net?: NodeNet; etcd?: NetnsEtcd; daemon?: DaemonRun; back?: () => void; dir: string }): Promise<void> {
@@ -319,7 +350,7 @@ async function main(state: { net?: NodeNet; etcd?: NetnsEtcd; daemon?: DaemonRun
   try {
     const written = await writeCluster(client, spec);
     log(`load: ${written.keys} keys, ${mb(written.bytes)} in ${written.transactions} txns: ${(written.ms / 1000).toFixed(1)} s`);
-    const base = await baselines(state.etcd.endpoint, self);
+    const base = await baselines(state.etcd.endpoint, self, state.net.wire, state.etcd);
     global.gc?.();
 
     // ---- 1. full sync ----
@@ -400,6 +431,7 @@ async function main(state: { net?: NodeNet; etcd?: NetnsEtcd; daemon?: DaemonRun
         `  CPU used from start to ready: daemon ${ms(cpuToReady.daemon)}, etcd ${ms(cpuToReady.etcd)}, this benchmark ${ms(cpuToReady.bench)}; ` +
           `on ${availableParallelism()} vCPUs no schedule finishes that in less than ${ms(cpuSum / availableParallelism())}`,
       );
+      log(`  against the floor (etcdctl reading the same keys, nothing else): ${(readyMs / base.floorMs).toFixed(2)}x`);
       log(`  GOAL full sync < ${GOAL_SYNC_MS} ms: ${readyMs} ms ${verdict(readyMs < GOAL_SYNC_MS && complete)}${complete ? '' : ' (maps incomplete)'}`);
       log(`memory after sync: RSS ${mb(memSync.rss)}, peak ${mb(memSync.peak)}; ${await heapOf(url)}`);
 
