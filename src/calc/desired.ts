@@ -10,7 +10,7 @@ import { calcNodeEndpoints, type EndpointConflict } from './endpoints.js';
 import { calcNatOutgoing, type NatOutgoing } from './nat-outgoing.js';
 import { calcNodeNat, type NatEntry } from './nat.js';
 import { splitResources, type SplitResources } from './split.js';
-import { calcClusterRoutesOf, type KernelRoute, type LocalNatKernelRoute, type RouteEntry, type Self, type VtepEntry } from './routes.js';
+import { calcClusterRoutesOf, type KernelRoute, type RouteMemory, type LocalNatKernelRoute, type RouteEntry, type Self, type VtepEntry } from './routes.js';
 
 export interface DesiredState {
   /** this node's workload endpoints (IPv4), one per WorkloadEndpoint */
@@ -39,10 +39,14 @@ export function calcDesiredState(resources: readonly Resource[], self: Self): De
   return calcDesiredStateOf(splitResources(resources, self.nodeName), self);
 }
 
-/** The same from resources already split (by splitResources, or a ClusterIndex kept up to date). */
-export function calcDesiredStateOf(split: SplitResources, self: Self): DesiredState {
+/**
+ * The same from resources already split (by splitResources, or a ClusterIndex kept up to date). A
+ * stream of passes over one cluster (the daemon's) keeps its own RouteMemory: a pass then recalculates
+ * only the routes of what changed.
+ */
+export function calcDesiredStateOf(split: SplitResources, self: Self, routeMemory?: RouteMemory): DesiredState {
   const { endpoints, conflicts } = calcNodeEndpoints([...split.pools, ...split.local], self.nodeName);
-  const cluster = calcClusterRoutesOf(self, split);
+  const cluster = calcClusterRoutesOf(self, split, routeMemory);
   const nat = calcNodeNat(cluster.floatingIps, self.nodeName);
   const warnings = [...conflicts.map((c) => `${c.ip} is claimed by ${c.endpoints.join(' and ')}; kept by ${c.endpoints[0]}`), ...cluster.warnings];
   return {

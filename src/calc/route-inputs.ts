@@ -27,6 +27,8 @@ export interface BlockInfo {
   cidr: string;
   parsed: ParsedCidr;
   block: Block;
+  /** network address, then prefix length, as one number (the order blocks are listed in) */
+  order: number;
 }
 
 export interface RouteInputs {
@@ -111,8 +113,6 @@ function blockOrder(a: { name: string; block: Block }, b: { name: string; block:
 /** One per IPAMBlock resource, kept while the resource is: a new block list reuses the others' objects. */
 interface NamedBlock extends BlockInfo {
   name: string;
-  /** network address, then prefix length, as one number (the order blocks are listed in) */
-  order: number;
 }
 
 const blockOf = memo((r: IPAMBlock): NamedBlock | undefined => {

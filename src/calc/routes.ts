@@ -11,7 +11,7 @@ import type { IPPool } from '../model/ippool.js';
 import { ipv4Allocations } from '../model/ipam-block.js';
 import { vtepMacForNode, type CalicoNode } from '../model/node.js';
 import type { Resource } from '../model/resources.js';
-import { routeOrder } from './route-format.js';
+import { RANK, RouteTable, type Candidate, type RouteChange } from './route-table.js';
 import { splitResources, type SplitResources } from './split.js';
 import { byText, collectRouteInputs, nodeAddr, type BlockInfo, type NodeInfo, type PoolInfo } from './route-inputs.js';
 import { memo } from './memo.js';
@@ -69,14 +69,6 @@ const NO_HOP = '0.0.0.0';
 /** Outer headers each encapsulation adds: IPv4 (20), or IPv4 + UDP + VXLAN + inner Ethernet (50). */
 const OVERHEAD: Record<Encap, number> = { ipip: 20, vxlan: 50, none: 0 };
 
-/** A route plus who asked for it: a node name, or `pool <name>` for a pool's own route. */
-interface Candidate {
-  entry: RouteEntry;
-  owner: string;
-  /** routeOrder of the CIDR, once it was needed (candidates are kept from pass to pass) */
-  order?: number;
-}
-
 /** The most specific pool containing the CIDR; pools are pre-sorted, so ties go to the first name. */
 function poolOf(pools: readonly PoolInfo[], cidr: ParsedCidr): PoolInfo | undefined {
   let best: PoolInfo | undefined;
@@ -113,19 +105,6 @@ function encapOf(flags: number): Encap {
   return flags & RouteFlags.Ipip ? 'ipip' : flags & RouteFlags.Vxlan ? 'vxlan' : 'none';
 }
 
-/**
- * Which of two routes for one CIDR stays. A pool route yields to anything more specific about the
- * same CIDR (a block as big as its pool carries the pool's flags anyway). Otherwise the owner whose
- * name sorts first wins, so the outcome never depends on input order.
- */
-function settle(prev: Candidate, next: Candidate): { keep: Candidate; warn: boolean } {
-  const [prevPool, nextPool] = [prev.entry.type === 'Pool', next.entry.type === 'Pool'];
-  if (prevPool !== nextPool) return { keep: prevPool ? next : prev, warn: false };
-  if (prev.owner === next.owner && JSON.stringify(prev.entry) === JSON.stringify(next.entry)) return { keep: prev, warn: false };
-  const order = byText(prev.owner, next.owner) || RouteType[prev.entry.type] - RouteType[next.entry.type];
-  return { keep: order <= 0 ? prev : next, warn: true };
-}
-
 export function calcClusterRoutes(resources: readonly Resource[], self: Self): ClusterRoutes {
   return calcClusterRoutesOf(self, splitResources(resources, self.nodeName));
 }
@@ -147,14 +126,12 @@ const hostRoutes = memo((node: CalicoNode): Record<'LocalHost' | 'RemoteHost', C
 });
 const vtepOf = memo((node: CalicoNode): VtepEntry => ({ node: node.metadata.name, nodeIp: nodeAddr(node)!.ip, mac: vtepMacForNode(node) }));
 
-/** The host's route for a remote route entry, made once per entry object (and uplink MTU). */
-const kernelRouteCache = new WeakMap<RouteEntry, KernelRoute>();
-function kernelRouteOf(entry: RouteEntry, uplinkMtu: number): KernelRoute {
-  const encap = encapOf(entry.flags);
+/** The host's route for a remote route, made once per candidate (and uplink MTU). */
+function kernelRouteOf(c: Candidate, uplinkMtu: number): KernelRoute {
+  const encap = encapOf(c.entry.flags);
   const mtu = uplinkMtu - OVERHEAD[encap];
-  let route = kernelRouteCache.get(entry);
-  if (route?.mtu !== mtu) kernelRouteCache.set(entry, (route = { cidr: entry.cidr, via: entry.nextHop, mtu, encap }));
-  return route;
+  if (c.kernel?.mtu !== mtu) c.kernel = { cidr: c.entry.cidr, via: c.entry.nextHop, mtu, encap };
+  return c.kernel;
 }
 
 /** What a route calculation reads besides the resource at hand. */
@@ -199,90 +176,168 @@ function blockRoutes(ctx: RouteContext, b: BlockInfo): Ask[] {
 }
 
 /**
- * blockRoutes of each block, remembered while the pools, the nodes and this node's name stay the
- * same objects (collectRouteInputs keeps them so): after a change to one block of 5,000, only that
- * block is asked again. The asks are shared between passes; the result copies what it lists.
+ * The table and what it was last built from. A pass with other pools, nodes, or another node name
+ * starts a new table (rare: a new node joining); otherwise only the blocks and the endpoint addresses
+ * that changed are asked again.
  */
-let remembered: { ctx: RouteContext; byBlock: WeakMap<BlockInfo['block'], Ask[]> } | undefined;
-function rememberedBlockRoutes(ctx: RouteContext): (b: BlockInfo) => Ask[] {
-  const last = remembered?.ctx;
-  if (!last || last.pools !== ctx.pools || last.nodes !== ctx.nodes || last.nodeName !== ctx.nodeName) {
-    remembered = { ctx, byBlock: new WeakMap() };
+interface Remembered {
+  ctx: RouteContext;
+  table: RouteTable;
+  /** the blocks in the table, the asks of each, and their warnings */
+  blockList: readonly BlockInfo[];
+  blockAsks: Ask[][];
+  blockWarnings: string[];
+  /** the endpoint-address routes in the table, and what they were made from */
+  endpointAsks: EndpointAsks;
+  /** how many kept routes tunnel over VXLAN to each node */
+  vxlanRoutes: Map<string, number>;
+  vteps: { list: VtepEntry[]; warnings: string[] } | undefined;
+}
+
+/** Floating IPs and addresses outside every block: routes made on each pass their inputs change. */
+interface EndpointAsks {
+  from: readonly unknown[];
+  candidates: Candidate[];
+  localNatKernelRoutes: LocalNatKernelRoute[];
+  floatingIps: FloatingIp[];
+  warnings: string[];
+}
+
+const NO_ENDPOINT_ASKS: EndpointAsks = { from: [], candidates: [], localNatKernelRoutes: [], floatingIps: [], warnings: [] };
+
+/**
+ * What one stream of passes carries from pass to pass (the daemon keeps one). Callers that keep none
+ * share one, which is only as good as a new table when their passes are not about one cluster.
+ */
+export class RouteMemory {
+  remembered: Remembered | undefined;
+}
+const SHARED = new RouteMemory();
+
+/** The remembered table if it was built for this context, else a new one holding the pools' and hosts' routes. */
+function tableFor(memory: RouteMemory, ctx: RouteContext): Remembered {
+  const last = memory.remembered?.ctx;
+  if (last && last.pools === ctx.pools && last.nodes === ctx.nodes && last.nodeName === ctx.nodeName && last.me === ctx.me) return memory.remembered!;
+  const table = new RouteTable();
+  ctx.pools.forEach((p, i) => table.add(poolRoute(p), [RANK.pool, i, 0]));
+  let i = 0;
+  for (const [name, info] of ctx.nodes) {
+    if (info.addr) table.add(hostRoutes(info.node)[name === ctx.nodeName ? 'LocalHost' : 'RemoteHost'], [RANK.host, i, 0]);
+    i++;
   }
-  const byBlock = remembered!.byBlock;
-  return (b) => {
-    let asks = byBlock.get(b.block);
-    if (!asks) byBlock.set(b.block, (asks = blockRoutes(ctx, b)));
-    return asks;
+  memory.remembered = { ctx, table, blockList: [], blockAsks: [], blockWarnings: [], endpointAsks: NO_ENDPOINT_ASKS, vxlanRoutes: new Map(), vteps: undefined };
+  return memory.remembered;
+}
+
+/**
+ * Brings the table's block routes to `blocks`: asks of blocks that came are added, of those gone
+ * removed. Both lists are in block order, so one walk along them finds what differs.
+ */
+function updateBlocks(r: Remembered, blocks: readonly BlockInfo[]): void {
+  if (r.blockList === blocks) return;
+  const [before, asksBefore] = [r.blockList, r.blockAsks];
+  const asksNow: Ask[][] = [];
+  const warnings: string[] = [];
+  const drop = (i: number) => {
+    for (const ask of asksBefore[i]!) if (typeof ask !== 'string') r.table.remove(ask);
   };
+  let i = 0;
+  for (const b of blocks) {
+    while (i < before.length && before[i]!.order < b.order) drop(i++);
+    let asks: Ask[];
+    if (i < before.length && before[i] === b) asks = asksBefore[i++]!;
+    else {
+      if (i < before.length && before[i]!.order === b.order) drop(i++); // the same CIDR, changed
+      asks = blockRoutes(r.ctx, b);
+      asks.forEach((ask, k) => typeof ask !== 'string' && r.table.add(ask, [RANK.block, b.order, k]));
+    }
+    asksNow.push(asks);
+    for (const ask of asks) if (typeof ask === 'string') warnings.push(ask);
+  }
+  while (i < before.length) drop(i++);
+  Object.assign(r, { blockList: blocks, blockAsks: asksNow, blockWarnings: warnings });
+}
+
+/**
+ * Brings the table's endpoint-address routes to the endpoints now: remade (they are few) when the
+ * endpoints with floating IPs, the unmanaged candidates or the blocks changed.
+ */
+function updateEndpointAsks(r: Remembered, split: SplitResources, blocks: readonly BlockInfo[], self: Self): void {
+  const from = [split.withFloatingIps, split.workloadEndpoints, blocks];
+  const last = r.endpointAsks.from;
+  if (last.length === from.length && last.every((x, i) => x === from[i])) return;
+  const { ctx } = r;
+  const asks: EndpointAsks = { from, candidates: [], localNatKernelRoutes: [], floatingIps: [], warnings: [] };
+  const take = (ask: Ask) => (typeof ask === 'string' ? asks.warnings.push(ask) : asks.candidates.push(ask));
+  // Floating IPs: DNAT on the owning node, a /32 to it everywhere else (encapsulated as the pool of
+  // the pod's own IP); endpoint IPs outside every block (ipAddrsNoIpam) the same way.
+  asks.floatingIps = collectFloatingIps(split.withFloatingIps, asks.warnings);
+  for (const fip of asks.floatingIps) {
+    const cidr = `${fip.external}/32`;
+    if (fip.node === self.nodeName) {
+      take({ entry: { cidr, type: 'LocalNat', flags: 0, nextHop: NO_HOP }, owner: fip.node });
+      asks.localNatKernelRoutes.push({ cidr, via: fip.internal, dev: fip.ifname });
+    } else take(remoteRoute(ctx, cidr, 'RemoteWorkload', poolOfIp(ctx.pools, fip.internal)?.pool, fip.node, false));
+  }
+  for (const u of collectUnmanagedIps(split.workloadEndpoints, blocks)) {
+    if (u.node === self.nodeName) continue; // a local endpoint: the endpoints map has it
+    const own = poolOfIp(ctx.pools, u.ip)?.pool;
+    const sibling = u.siblings.map((ip) => poolOfIp(ctx.pools, ip)?.pool).find((p) => p !== undefined);
+    take(remoteRoute(ctx, `${u.ip}/32`, 'RemoteWorkload', own ?? sibling, u.node, own !== undefined));
+  }
+  for (const c of r.endpointAsks.candidates) r.table.remove(c);
+  asks.candidates.forEach((c, i) => r.table.add(c, [RANK.endpoint, i, 0]));
+  r.endpointAsks = asks;
+}
+
+const isRemote = (c: Candidate | undefined): c is Candidate => c !== undefined && (c.entry.type === 'RemoteBlock' || c.entry.type === 'RemoteWorkload');
+
+/** Counts the kept routes that tunnel over VXLAN per node; the VTEP list is made again when a node comes or goes. */
+function countVxlanRoutes(r: Remembered, changes: readonly RouteChange[]): void {
+  const count = (c: Candidate | undefined, by: number) => {
+    if (!isRemote(c) || !(c.entry.flags & RouteFlags.Vxlan)) return;
+    const n = (r.vxlanRoutes.get(c.owner) ?? 0) + by;
+    if (n === 0) r.vxlanRoutes.delete(c.owner);
+    else r.vxlanRoutes.set(c.owner, n);
+    if (n === 0 || (by > 0 && n === 1)) r.vteps = undefined; // a node came or went
+  };
+  for (const [before, after] of changes) {
+    count(before, -1);
+    count(after, 1);
+  }
+}
+
+/** Calico wants a VXLAN tunnel address before it makes a VTEP; Tortie tunnels to the node IP itself. */
+function vtepsOf(r: Remembered): NonNullable<Remembered['vteps']> {
+  if (r.vteps) return r.vteps;
+  const warnings: string[] = [];
+  const list = [...r.vxlanRoutes.keys()].sort(byText).map((name): VtepEntry => {
+    const { node } = r.ctx.nodes.get(name)!;
+    if (!node.spec.ipv4VXLANTunnelAddr) warnings.push(`node ${name} has no ipv4VXLANTunnelAddr (Calico needs one for its VTEP)`);
+    return vtepOf(node);
+  });
+  return (r.vteps = { list, warnings });
 }
 
 /** The same from the resources split by splitResources (or kept split by a ClusterIndex). */
-export function calcClusterRoutesOf(self: Self, split: SplitResources): ClusterRoutes {
+export function calcClusterRoutesOf(self: Self, split: SplitResources, memory = SHARED): ClusterRoutes {
   const warnings: string[] = [];
   const { nodes, pools, blocks } = collectRouteInputs(split, warnings);
   const me = nodes.get(self.nodeName)?.addr;
   if (!me) warnings.push(`no Node ${self.nodeName} with an IPv4 address: CrossSubnet pools will always encapsulate`);
-  const ctx: RouteContext = { nodeName: self.nodeName, nodes, pools, me };
 
-  const table = new Map<string, Candidate>();
-  const addCandidate = (next: Candidate): void => {
-    const { cidr } = next.entry;
-    const prev = table.get(cidr);
-    if (!prev) return void table.set(cidr, next);
-    const { keep, warn } = settle(prev, next);
-    const lost = keep === prev ? next.owner : prev.owner;
-    if (warn) warnings.push(`${cidr} is claimed by ${prev.owner} and ${next.owner}; using ${keep.owner}, not ${lost}`);
-    table.set(cidr, keep);
-  };
-  const add = (entry: RouteEntry, owner: string) => addCandidate({ entry, owner });
-  const take = (ask: Ask): void => {
-    if (typeof ask === 'string') warnings.push(ask);
-    else addCandidate(ask);
-  };
-  const remote = (...args: [string, 'RemoteBlock' | 'RemoteWorkload', IPPool | undefined, string, boolean?]) => take(remoteRoute(ctx, ...args));
+  const r = tableFor(memory, { nodeName: self.nodeName, nodes, pools, me });
+  updateBlocks(r, blocks);
+  updateEndpointAsks(r, split, blocks, self);
+  countVxlanRoutes(r, r.table.commit());
 
-  for (const p of pools) addCandidate(poolRoute(p));
-  const routesOfBlock = rememberedBlockRoutes(ctx);
-  for (const b of blocks) for (const ask of routesOfBlock(b)) take(ask);
-
-  // Floating IPs: DNAT on the owning node, a /32 to it everywhere else (encapsulated as the pool of
-  // the pod's own IP); endpoint IPs outside every block (ipAddrsNoIpam) the same way.
-  const localNatKernelRoutes: LocalNatKernelRoute[] = [];
-  const floatingIps = collectFloatingIps(split.withFloatingIps, warnings);
-  for (const fip of floatingIps) {
-    const cidr = `${fip.external}/32`;
-    if (fip.node === self.nodeName) {
-      add({ cidr, type: 'LocalNat', flags: 0, nextHop: NO_HOP }, fip.node);
-      localNatKernelRoutes.push({ cidr, via: fip.internal, dev: fip.ifname });
-    } else remote(cidr, 'RemoteWorkload', poolOfIp(pools, fip.internal)?.pool, fip.node, false);
-  }
-  for (const u of collectUnmanagedIps(split.workloadEndpoints, blocks)) {
-    if (u.node === self.nodeName) continue; // a local endpoint: the endpoints map has it
-    const own = poolOfIp(pools, u.ip)?.pool;
-    const sibling = u.siblings.map((ip) => poolOfIp(pools, ip)?.pool).find((p) => p !== undefined);
-    remote(`${u.ip}/32`, 'RemoteWorkload', own ?? sibling, u.node, own !== undefined);
-  }
-
-  for (const [name, info] of nodes) {
-    if (!info.addr) continue;
-    addCandidate(hostRoutes(info.node)[name === self.nodeName ? 'LocalHost' : 'RemoteHost']);
-  }
-
-  const kept = [...table.values()];
-  for (const c of kept) c.order ??= routeOrder(c.entry.cidr);
-  kept.sort((a, b) => a.order! - b.order!);
-  const remoteRoutes = kept.filter((c) => c.entry.type === 'RemoteBlock' || c.entry.type === 'RemoteWorkload');
-  const kernelRoutes = remoteRoutes.map(({ entry }) => kernelRouteOf(entry, self.uplinkMtu));
-
-  // Calico wants a VXLAN tunnel address before it makes a VTEP; Tortie tunnels to the node IP itself.
-  const vtepNodes = [...new Set(remoteRoutes.filter((c) => c.entry.flags & RouteFlags.Vxlan).map((c) => c.owner))].sort(byText);
-  const vteps = vtepNodes.map((name): VtepEntry => {
-    const { node } = nodes.get(name)!;
-    if (!node.spec.ipv4VXLANTunnelAddr) warnings.push(`node ${name} has no ipv4VXLANTunnelAddr (Calico needs one for its VTEP)`);
-    return vtepOf(node);
-  });
+  const kept = r.table.routes();
+  const kernelRoutes: KernelRoute[] = [];
+  for (const c of kept) if (isRemote(c)) kernelRoutes.push(kernelRouteOf(c, self.uplinkMtu));
+  const vteps = vtepsOf(r);
+  warnings.push(...r.blockWarnings, ...r.endpointAsks.warnings, ...r.table.clashWarnings(), ...vteps.warnings);
 
   // Shared with later passes (see above): callers must not modify them.
-  return { routes: kept.map((c) => c.entry), vteps, kernelRoutes, localNatKernelRoutes, floatingIps, warnings };
+  const { localNatKernelRoutes, floatingIps } = r.endpointAsks;
+  return { routes: kept.map((c) => c.entry), vteps: vteps.list, kernelRoutes, localNatKernelRoutes, floatingIps, warnings };
 }

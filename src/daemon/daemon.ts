@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import type { LinkWatcher, NativeBinding } from '../native/binding.js';
 import { ClusterIndex } from '../calc/cluster-index.js';
 import { calcDesiredStateOf } from '../calc/desired.js';
+import { RouteMemory } from '../calc/routes.js';
 import { endpointsMap } from '../dataplane/maps/index.js';
 import { loadNode, type LoadReport } from '../dataplane/node.js';
 import { mapPinPath, openNodeMaps, type NodeMaps } from '../dataplane/pinned-maps.js';
@@ -45,6 +46,8 @@ export class Daemon {
   private linkWatcher: LinkWatcher | null = null;
   private mirror: NeighbourMirror | null = null;
   private readonly index: ClusterIndex;
+  /** the route table carried from pass to pass (calc/routes.ts) */
+  private readonly routeMemory = new RouteMemory();
   private synced = false;
   private ready = false;
   private stopped = false;
@@ -225,7 +228,7 @@ export class Daemon {
     try {
       this.uplinkMtu ??= uplinkMtuOf(this.maps);
       const calcStart = performance.now();
-      const desired = calcDesiredStateOf(this.index.split(), { nodeName: this.config.nodeName, uplinkMtu: this.uplinkMtu });
+      const desired = calcDesiredStateOf(this.index.split(), { nodeName: this.config.nodeName, uplinkMtu: this.uplinkMtu }, this.routeMemory);
       calcMs = since(calcStart);
       report = this.reconciler.reconcile(this.maps, desired, { pinDir: this.config.pinDir, attachMode: this.config.attachMode, expediteRcu: this.config.expediteRcu, scope: { endpoints: 'all', cluster: true } });
       report.warnings.unshift(...desired.warnings);
