@@ -5,7 +5,7 @@
  * Never), a host route per node, the VTEP MACs VXLAN needs, and the kernel routes the host itself uses
  * to reach remote pods. No BGP is involved: block affinities say where every pod CIDR lives. IPv4 only.
  */
-import { RouteFlags, RouteType, type RouteTypeName } from '../dataplane/abi.js';
+import { RouteFlags, type RouteTypeName } from '../dataplane/abi.js';
 import { cidrContains, formatCidr, parseCidr, parseIP, type ParsedCidr } from '../model/ip.js';
 import type { IPPool } from '../model/ippool.js';
 import { ipv4Allocations } from '../model/ipam-block.js';
